@@ -1,0 +1,30 @@
+"""``topicstance embed CHUNKS.parquet --out DIR``"""
+from __future__ import annotations
+
+import sys
+
+from ..cli import add_params_arg
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("embed", help="embed chunks with sentence-transformers (cached)")
+    p.add_argument("chunks", help="chunks.parquet")
+    p.add_argument("--out", required=True, help="embeddings folder to write")
+    p.add_argument("--report", default=None, help="also write the run's stats (hits, misses, times) as JSON")
+    add_params_arg(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..embed.run import embed_chunks
+    from ..io import write_json
+    from ..params import load_params
+
+    params = load_params(args.params)
+    stats = embed_chunks(args.chunks, args.out, params.embed)
+    if args.report:
+        write_json(args.report, stats)
+    print(f"embedded {stats['n_texts']} chunks ({stats['n_unique']} unique): "
+          f"{stats['hits']} cache hits, {stats['misses']} misses, precision {stats['precision']}, "
+          f"encode {stats['encode_seconds']:.1f}s", file=sys.stderr)
+    return 0

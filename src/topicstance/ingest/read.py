@@ -1,0 +1,194 @@
+"""Read a corpus: a folder of .txt/.md files, or a CSV/JSONL/Parquet table.
+
+Yields raw records and records every skipped file or row with its reason.
+Symlinks that lead outside the corpus folder are never followed.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from .decode import Skip, decode_bytes
+
+TEXT_SUFFIXES = {".txt", ".md"}
+TABLE_SUFFIXES = {".csv", ".jsonl", ".parquet"}
+
+
+@dataclass
+class RawDoc:
+    source: str
+    text: str
+    encoding: str = "utf-8"
+    article_id: str | None = None  # tables: the input id
+    title: str | None = None
+    date: str | None = None
+    extra: dict = field(default_factory=dict)
+    row: int | None = None
+
+
+@dataclass
+class ReadLog:
+    files_read: int = 0
+    rows_read: int = 0
+    skipped: list = field(default_factory=list)  # {"file", "row"?, "reason"}
+    encodings: dict = field(default_factory=dict)  # encoding -> count
+    fallbacks: list = field(default_factory=list)  # files decoded as cp1252/latin-1
+
+
+def read_corpus(corpus: str | Path, log: ReadLog) -> tuple[str, list[RawDoc]]:
+    """Return ``(kind, docs)`` where kind is 'folder' or 'table'."""
+    p = Path(corpus)
+    if not p.exists() and not p.is_symlink():
+        raise InputError(f"{p}: corpus not found (give a folder of .txt/.md files or a .csv/.jsonl/.parquet table)")
+    if p.is_dir():
+        return "folder", list(_read_folder(p, log))
+    suf = p.suffix.lower()
+    if suf in TABLE_SUFFIXES:
+        return "table", _read_table(p, log)
+    if suf in TEXT_SUFFIXES:
+        return "folder", list(_read_files(p.parent, [p], log))
+    raise InputError(f"{p}: unsupported corpus file type {suf or '(none)'}; "
+                     "use a folder, .txt, .md, .csv, .jsonl or .parquet")
+
+
+def _read_folder(root: Path, log: ReadLog):
+    root_res = root.resolve()
+    files: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dpath = Path(dirpath)
+        for d in sorted(dirnames):
+            if (dpath / d).is_symlink():
+                log.skipped.append({"file": _rel(dpath / d, root), "reason": "symlinked folder not followed"})
+        dirnames[:] = sorted(d for d in dirnames if not (dpath / d).is_symlink() and not d.startswith("."))
+        for f in sorted(filenames):
+            files.append(dpath / f)
+    yield from _read_files(root, files, log, root_res)
+
+
+def _read_files(root: Path, files: list[Path], log: ReadLog, root_res: Path | None = None):
+    root_res = root_res or root.resolve()
+    for f in files:
+        rel = _rel(f, root)
+        if f.name.startswith("."):
+            log.skipped.append({"file": rel, "reason": "hidden file"})
+            continue
+        if f.suffix.lower() not in TEXT_SUFFIXES:
+            log.skipped.append({"file": rel, "reason": f"unsupported file type {f.suffix or '(none)'}"})
+            continue
+        if f.is_symlink():
+            target = f.resolve()
+            if not _inside(target, root_res):
+                log.skipped.append({"file": rel, "reason": "symlink leading outside the corpus folder"})
+                continue
+        if not f.is_file():
+            log.skipped.append({"file": rel, "reason": "not a regular file"})
+            continue
+        try:
+            data = f.read_bytes()
+        except OSError as exc:
+            log.skipped.append({"file": rel, "reason": f"unreadable: {exc.strerror or exc}"})
+            continue
+        log.files_read += 1
+        try:
+            text, enc = decode_bytes(data)
+        except Skip as exc:
+            log.skipped.append({"file": rel, "reason": str(exc)})
+            continue
+        log.encodings[enc] = log.encodings.get(enc, 0) + 1
+        if enc in ("cp1252", "latin-1"):
+            log.fallbacks.append({"file": rel, "encoding": enc})
+        yield RawDoc(source=rel, text=text, encoding=enc)
+
+
+def _rel(f: Path, root: Path) -> str:
+    try:
+        return f.relative_to(root).as_posix()
+    except ValueError:
+        return f.name
+
+
+def _inside(target: Path, root: Path) -> bool:
+    try:
+        target.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def _read_table(p: Path, log: ReadLog) -> list[RawDoc]:
+    suf = p.suffix.lower()
+    log.files_read += 1
+    if suf == ".csv":
+        try:
+            df = pd.read_csv(p, dtype=object, keep_default_na=True, encoding_errors="strict")
+        except UnicodeDecodeError:
+            df = pd.read_csv(p, dtype=object, keep_default_na=True, encoding="cp1252")
+            log.fallbacks.append({"file": p.name, "encoding": "cp1252"})
+        except pd.errors.ParserError as exc:
+            raise InputError(f"{p}: malformed CSV ({str(exc).strip().splitlines()[-1]})") from None
+        except pd.errors.EmptyDataError:
+            raise InputError(f"{p}: empty table") from None
+        rows = [(i + 2, r) for i, r in enumerate(df.to_dict("records"))]  # line numbers (header = 1)
+        unit = "line"
+    elif suf == ".jsonl":
+        rows, unit = [], "line"
+        with open(p, "rb") as fh:
+            for no, raw in enumerate(fh, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    obj = json.loads(raw.decode("utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                    log.skipped.append({"file": p.name, "row": no, "reason": f"bad JSON line ({exc.__class__.__name__})"})
+                    continue
+                if not isinstance(obj, dict):
+                    log.skipped.append({"file": p.name, "row": no, "reason": "JSON line is not an object"})
+                    continue
+                rows.append((no, obj))
+        df = pd.DataFrame([r for _, r in rows])
+    else:
+        try:
+            df = pd.read_parquet(p)
+        except Exception as exc:  # noqa: BLE001
+            raise InputError(f"{p}: not a readable Parquet file ({type(exc).__name__})") from None
+        rows = [(i, r) for i, r in enumerate(df.to_dict("records"))]
+        unit = "row"
+    if "text" not in df.columns:
+        raise InputError(f"{p}: no 'text' column (columns: {', '.join(map(str, df.columns)) or 'none'})")
+    docs: list[RawDoc] = []
+    seen_ids: dict[str, int] = {}
+    has_id = "id" in df.columns
+    for no, r in rows:
+        log.rows_read += 1
+        text = r.get("text")
+        rid = _cell(r.get("id")) if has_id else None
+        if has_id and rid is None:
+            raise InputError(f"{p}: {unit} {no}: empty id")
+        if rid is not None:
+            if rid in seen_ids:
+                raise InputError(f"{p}: {unit} {no}: duplicate id {rid!r} (first at {unit} {seen_ids[rid]})")
+            seen_ids[rid] = no
+        if not isinstance(text, str) or not text.strip():
+            log.skipped.append({"file": p.name, "row": no, "id": rid, "reason": "empty or missing text"})
+            continue
+        extra = {k: _cell(v) for k, v in r.items() if k not in ("id", "text", "title", "date", "source")}
+        docs.append(RawDoc(source=_cell(r.get("source")) or p.name, text=text, article_id=rid or f"row-{no}",
+                           title=_cell(r.get("title")), date=_cell(r.get("date")), extra=extra, row=no))
+    return docs
+
+
+def _cell(v):
+    if v is None:
+        return None
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    s = str(v).strip()
+    return s or None
