@@ -1,0 +1,53 @@
+"""Shared fixtures.
+
+``project_outputs`` points at the seed pipeline's outputs that ``make test``
+builds first with ``dvc repro``. Under ``CI=true`` missing outputs fail the
+test; elsewhere they skip it with the command to run.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds" / "corpus"
+SHARED = ROOT.parent / "shared"
+
+
+def require(path: Path, how: str = "run `make repro` first"):
+    if not path.exists():
+        msg = f"missing pipeline output {path} ({how})"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return path
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def project_outputs() -> Path:
+    """The project root after `dvc repro` on the seeds (data/, models/, reports/)."""
+    require(ROOT / "data" / "chunks.parquet")
+    require(ROOT / "data" / "embeddings" / "vectors.npy")
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    from topicstance.embed.model import load_tokenizer
+
+    return load_tokenizer("all-MiniLM-L6-v2")
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    """An empty embedding cache for one test."""
+    d = tmp_path / "emb-cache"
+    monkeypatch.setenv("TOPICSTANCE_CACHE", str(d))
+    return d
