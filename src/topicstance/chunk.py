@@ -103,7 +103,10 @@ def chunk_text(text: str, tokenizer, max_tokens: int, overlap_sentences: int = 1
         chunks.append(Chunk(chunk_str, a, b, n_tok))
         if j >= n:
             break
+        # overlap by up to `overlap_sentences`, but never so much that sentence j no longer fits
         nxt = max(i + 1, j - overlap_sentences)
+        while nxt < j and sum(u[2] for u in units[nxt:j + 1]) > budget:
+            nxt += 1
         i = nxt
     return chunks
 
