@@ -77,6 +77,10 @@ class EmbedParams:
 
 @dataclass(frozen=True)
 class TopicsParams:
+    """The ``topics`` stage (docs/topics.md). ``min_cluster_size: auto`` picks, among the
+    candidates, the smallest one within ``selection_tolerance`` of the best stability ARI
+    across ``stability_seeds`` (the first seed run is reused when it equals ``random_state``)."""
+
     random_state: int = 42
     n_neighbors: int = 15
     n_components: int = 5
@@ -85,13 +89,16 @@ class TopicsParams:
     min_cluster_size: Union[int, str] = "auto"
     min_cluster_size_candidates: tuple = (5, 10, 15, 25, 40)
     min_samples: Union[int, None] = None
+    selection_tolerance: float = 0.02
     outlier_threshold: float = 0.3
     top_n_words: int = 10
     n_representative: int = 3
     label_words: int = 3
-    stability_seeds: tuple = (1, 2, 3)
+    stability_seeds: tuple = (42, 43, 44)
     stability_max_n: int = 10_000
     knn_k: int = 15
+    id_match_min_cosine: float = 0.7
+    time_period: str = "month"
     overrides: str = "topic_overrides.yaml"
 
     def __post_init__(self):
@@ -100,23 +107,35 @@ class TopicsParams:
         _check(self.n_neighbors >= 2, "topics.n_neighbors", f"must be >= 2, got {self.n_neighbors}")
         _check(self.n_components >= 1, "topics.n_components", f"must be >= 1, got {self.n_components}")
         _check(0.0 <= self.min_dist <= 1.0, "topics.min_dist", f"must be in [0, 1], got {self.min_dist}")
+        _check(self.metric == "cosine", "topics.metric",
+               f"must be cosine (embeddings are unit vectors compared by cosine), got {self.metric!r}")
         mcs = self.min_cluster_size
-        _check(mcs == "auto" or (isinstance(mcs, int) and mcs >= 2), "topics.min_cluster_size",
-               f"must be 'auto' or an integer >= 2, got {mcs!r}")
+        _check(mcs == "auto" or (isinstance(mcs, int) and not isinstance(mcs, bool) and mcs >= 2),
+               "topics.min_cluster_size", f"must be 'auto' or an integer >= 2, got {mcs!r}")
         _check(len(self.min_cluster_size_candidates) > 0
-               and all(isinstance(c, int) and c >= 2 for c in self.min_cluster_size_candidates),
+               and all(isinstance(c, int) and not isinstance(c, bool) and c >= 2
+                       for c in self.min_cluster_size_candidates),
                "topics.min_cluster_size_candidates", "must be a non-empty list of integers >= 2")
         _check(self.min_samples is None or (isinstance(self.min_samples, int) and self.min_samples >= 1),
                "topics.min_samples", f"must be null or an integer >= 1, got {self.min_samples!r}")
+        _check(0.0 <= self.selection_tolerance <= 1.0, "topics.selection_tolerance",
+               f"must be in [0, 1], got {self.selection_tolerance}")
         _check(-1.0 <= self.outlier_threshold <= 1.0, "topics.outlier_threshold",
                f"must be a cosine similarity in [-1, 1], got {self.outlier_threshold}")
         _check(self.top_n_words >= 1, "topics.top_n_words", f"must be >= 1, got {self.top_n_words}")
         _check(self.n_representative >= 1, "topics.n_representative",
                f"must be >= 1, got {self.n_representative}")
         _check(self.label_words >= 1, "topics.label_words", f"must be >= 1, got {self.label_words}")
+        _check(len(self.stability_seeds) >= 2 and all(isinstance(s, int) for s in self.stability_seeds)
+               and len(set(self.stability_seeds)) == len(self.stability_seeds),
+               "topics.stability_seeds", f"must be two or more distinct integers, got {list(self.stability_seeds)}")
         _check(self.stability_max_n >= 100, "topics.stability_max_n",
                f"must be >= 100, got {self.stability_max_n}")
         _check(self.knn_k >= 1, "topics.knn_k", f"must be >= 1, got {self.knn_k}")
+        _check(-1.0 <= self.id_match_min_cosine <= 1.0, "topics.id_match_min_cosine",
+               f"must be a cosine similarity in [-1, 1], got {self.id_match_min_cosine}")
+        _check(self.time_period in ("day", "week", "month", "quarter", "year"), "topics.time_period",
+               f"must be day, week, month, quarter or year, got {self.time_period!r}")
 
 
 @dataclass(frozen=True)

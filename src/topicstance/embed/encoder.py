@@ -69,7 +69,7 @@ class Embedder:
 
     def __init__(self, model: str = "all-MiniLM-L6-v2", precision: str = "auto", batch_size: int = 64,
                  cache_dir: str | Path | None = ".cache/embeddings", parity_min_cosine: float = 0.995,
-                 parity_sample: int = 32, show_progress: bool | None = None, block_size: int = 512):
+                 parity_sample: int = 32, show_progress: bool | None = None, block_size: int = 128):
         if precision not in ("auto", "float32", "bfloat16"):
             raise ParamsError(f"parameter embed.precision: must be auto, float32 or bfloat16, got {precision!r}")
         self.model = model

@@ -1,0 +1,61 @@
+"""Helpers shared by the benchmarks: machine info, timing subprocesses, resumable JSON results."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+BENCH_DIR = ROOT / "reports" / "bench"
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import psutil
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(), "date": date.today().isoformat()}
+
+
+def timed_run(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, str, str, int]:
+    """Run a command, return (wall seconds, stdout, stderr, peak RSS MB of the child)."""
+    import resource
+
+    e = dict(os.environ)
+    e.update(env or {})
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, env=e, cwd=cwd or ROOT, capture_output=True, text=True)
+    dt = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if r.returncode != 0:
+        sys.stderr.write(r.stderr[-3000:])
+        raise SystemExit(f"command failed ({r.returncode}): {' '.join(cmd)}")
+    return dt, r.stdout, r.stderr, max(peak, before) // 1024
+
+
+def load_results(name: str) -> dict:
+    p = BENCH_DIR / name
+    return json.loads(p.read_text()) if p.exists() else {}
+
+
+def save_results(name: str, obj: dict) -> Path:
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    p = BENCH_DIR / name
+    tmp = p.with_suffix(".tmp")
+    tmp.write_text(json.dumps(obj, indent=2) + "\n")
+    os.replace(tmp, p)
+    return p

@@ -1,0 +1,113 @@
+"""Topic representation: c-TF-IDF keywords, short labels, representative chunks.
+
+c-TF-IDF treats all chunks of a topic as one class document. For term t and
+topic c: ``tf(t, c) = count(t, c) / words(c)`` and
+``idf(t) = log(1 + A / count(t))`` with A the mean number of words per topic,
+so words frequent in one topic but rare overall score high. Terms are
+unigrams and bigrams, with English stop words and pure numbers removed.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+
+from .outliers import OUTLIER
+
+# words of two or more characters that are not only digits
+TOKEN_PATTERN = r"(?u)\b(?!\d+\b)\w\w+\b"
+
+
+def make_vectorizer(n_docs: int) -> CountVectorizer:
+    return CountVectorizer(ngram_range=(1, 2), stop_words="english", token_pattern=TOKEN_PATTERN,
+                           min_df=2 if n_docs >= 50 else 1, lowercase=True, dtype=np.int64)
+
+
+def doc_term_matrix(texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray, CountVectorizer | None]:
+    """Counts per chunk; an empty vocabulary (only stop words) gives a 0-column matrix."""
+    vec = make_vectorizer(len(texts))
+    try:
+        dtm = vec.fit_transform(texts)
+    except ValueError:  # empty vocabulary
+        vec = make_vectorizer(0)
+        try:
+            dtm = vec.fit_transform(texts)
+        except ValueError:
+            return sp.csr_matrix((len(texts), 0), dtype=np.int64), np.array([], dtype=object), None
+    return dtm.tocsr(), vec.get_feature_names_out(), vec
+
+
+def class_tfidf(dtm: sp.csr_matrix, labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Dense ``(len(ids), n_terms)`` c-TF-IDF scores."""
+    labels = np.asarray(labels)
+    pos = {int(t): i for i, t in enumerate(ids)}
+    rows = np.array([pos.get(int(t), -1) for t in labels])
+    keep = np.nonzero(rows >= 0)[0]
+    onehot = sp.csr_matrix((np.ones(len(keep)), (rows[keep], keep)), shape=(len(ids), len(labels)))
+    counts = np.asarray((onehot @ dtm).todense(), dtype=np.float64)
+    if counts.size == 0:
+        return counts
+    words = counts.sum(axis=1, keepdims=True)
+    tf = counts / np.maximum(words, 1.0)
+    freq = counts.sum(axis=0)
+    avg = words.mean()
+    idf = np.log(1.0 + avg / np.maximum(freq, 1.0))
+    return tf * idf
+
+
+def top_keywords(scores: np.ndarray, vocab: np.ndarray, ids: np.ndarray, n: int) -> dict[int, list[tuple[str, float]]]:
+    out: dict[int, list[tuple[str, float]]] = {}
+    for i, t in enumerate(ids):
+        if scores.shape[1] == 0:
+            out[int(t)] = []
+            continue
+        row = scores[i]
+        order = np.lexsort((np.arange(len(row)), -row))[:n]
+        out[int(t)] = [(str(vocab[j]), round(float(row[j]), 6)) for j in order if row[j] > 0]
+    return out
+
+
+def make_label(words: list[str], n_words: int, topic_id: int) -> str:
+    """Up to ``n_words`` top keywords, skipping words already inside a chosen bigram and vice versa."""
+    chosen: list[str] = []
+    for w in words:
+        toks = set(w.split())
+        if any(toks <= set(c.split()) or set(c.split()) <= toks for c in chosen):
+            continue
+        chosen.append(w)
+        if len(chosen) == n_words:
+            break
+    return ", ".join(chosen) if chosen else f"topic {topic_id}"
+
+
+def representatives(X: np.ndarray, labels: np.ndarray, core: np.ndarray, ids: np.ndarray,
+                    centroids: np.ndarray, n: int) -> dict[int, list[int]]:
+    """Row indices of the ``n`` chunks closest to each topic centroid.
+
+    Candidates are the topic's core members (not reassigned outliers) when it
+    has any; ties go to the lower row index.
+    """
+    out: dict[int, list[int]] = {}
+    labels = np.asarray(labels)
+    for i, t in enumerate(ids):
+        members = np.nonzero((labels == t) & core)[0]
+        if members.size == 0:
+            members = np.nonzero(labels == t)[0]
+        sims = X[members] @ centroids[i]
+        order = np.lexsort((members, -sims))[:n]
+        out[int(t)] = [int(m) for m in members[order]]
+    return out
+
+
+def represent(texts: list[str], X: np.ndarray, labels: np.ndarray, core: np.ndarray, ids: np.ndarray,
+              centroids: np.ndarray, *, top_n_words: int, label_words: int, n_representative: int,
+              dtm=None, vocab=None) -> dict:
+    """Keywords, labels and representatives for every topic in ``ids`` (outliers excluded)."""
+    if dtm is None:
+        dtm, vocab, _ = doc_term_matrix(texts)
+    ids = np.asarray([t for t in ids if t != OUTLIER], dtype=np.int64)
+    scores = class_tfidf(dtm, labels, ids)
+    kw = top_keywords(scores, vocab, ids, top_n_words) if len(ids) else {}
+    labels_txt = {t: make_label([w for w, _ in kw[t]], label_words, t) for t in kw}
+    reps = representatives(X, labels, core, ids, centroids, n_representative)
+    return {"keywords": kw, "labels": labels_txt, "representatives": reps}

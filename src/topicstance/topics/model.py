@@ -1,0 +1,287 @@
+"""The :class:`TopicModel` estimator (scikit-learn contract).
+
+``__init__`` only stores parameters; ``fit(texts, embeddings)`` learns state
+in attributes ending in ``_`` and returns ``self``; ``transform``/``predict``
+start with ``check_is_fitted``. It clusters precomputed embeddings, so
+re-clustering never re-encodes.
+
+fit, step by step:
+
+1. reduce the unit-length embeddings (default :class:`UMAPReducer`: UMAP 15
+   neighbours, 5 components, min_dist 0, cosine, ``random_state``);
+2. ``min_cluster_size: auto`` -> :mod:`selection` (stability across seeds);
+3. cluster (default ``hdbscan.HDBSCAN``) -> raw clusters, -1 = outlier;
+4. give clusters ids: by size, or matched to ``reference`` (a previous
+   model) so persisting topics keep their ids (:mod:`stable_ids`);
+5. ``topic`` = outliers reassigned to the nearest centroid at cosine >=
+   ``outlier_threshold`` (:mod:`outliers`);
+6. apply ``overrides`` merges (to ``topic_raw`` and ``topic``);
+7. keywords, labels (then override renames) and representatives
+   (:mod:`ctfidf`), and the Ward merge tree (:mod:`hierarchy`).
+
+Swappable components: ``reducer`` needs ``fit``/``transform`` (``fit_transform``
+is used when present), ``clusterer`` needs ``fit`` and ``labels_``. Seed runs
+clone them and set ``random_state`` / ``min_cluster_size`` when they have them.
+"""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils.validation import check_is_fitted
+
+from ..errors import InputError, ParamsError
+from . import ctfidf, hierarchy, outliers, selection, stable_ids
+from .knn import exact_knn, unit_rows
+from .outliers import OUTLIER
+from .overrides import Overrides, apply_merges, apply_renames
+
+OUTLIER_LABEL = "outliers"
+
+
+class TopicModel(BaseEstimator):
+    def __init__(self, reducer=None, clusterer=None, *, n_neighbors: int = 15, n_components: int = 5,
+                 min_dist: float = 0.0, metric: str = "cosine", random_state: int = 42,
+                 min_cluster_size="auto", min_cluster_size_candidates=(5, 10, 15, 25, 40),
+                 min_samples=None, selection_tolerance: float = 0.02, outlier_threshold: float = 0.3,
+                 top_n_words: int = 10, label_words: int = 3, n_representative: int = 3,
+                 stability_seeds=(42, 43, 44), stability_max_n: int = 10_000, knn_k: int = 15,
+                 id_match_min_cosine: float = 0.7, reference=None, overrides=None):
+        self.reducer = reducer
+        self.clusterer = clusterer
+        self.n_neighbors = n_neighbors
+        self.n_components = n_components
+        self.min_dist = min_dist
+        self.metric = metric
+        self.random_state = random_state
+        self.min_cluster_size = min_cluster_size
+        self.min_cluster_size_candidates = min_cluster_size_candidates
+        self.min_samples = min_samples
+        self.selection_tolerance = selection_tolerance
+        self.outlier_threshold = outlier_threshold
+        self.top_n_words = top_n_words
+        self.label_words = label_words
+        self.n_representative = n_representative
+        self.stability_seeds = stability_seeds
+        self.stability_max_n = stability_max_n
+        self.knn_k = knn_k
+        self.id_match_min_cosine = id_match_min_cosine
+        self.reference = reference
+        self.overrides = overrides
+
+    # ------------------------------------------------------------ factories
+    @classmethod
+    def from_params(cls, p, **kw) -> "TopicModel":
+        """Build from a :class:`topicstance.params.TopicsParams`."""
+        return cls(n_neighbors=p.n_neighbors, n_components=p.n_components, min_dist=p.min_dist,
+                   metric=p.metric, random_state=p.random_state, min_cluster_size=p.min_cluster_size,
+                   min_cluster_size_candidates=tuple(p.min_cluster_size_candidates),
+                   min_samples=p.min_samples, selection_tolerance=p.selection_tolerance,
+                   outlier_threshold=p.outlier_threshold, top_n_words=p.top_n_words,
+                   label_words=p.label_words, n_representative=p.n_representative,
+                   stability_seeds=tuple(p.stability_seeds), stability_max_n=p.stability_max_n,
+                   knn_k=p.knn_k, id_match_min_cosine=p.id_match_min_cosine, **kw)
+
+    def _uses_default_reducer(self) -> bool:
+        return self.reducer is None
+
+    def make_reducer(self, seed, knn=None):
+        """A fresh reducer for one run (``seed`` set when the reducer takes a ``random_state``)."""
+        if self.reducer is None:
+            from .components import UMAPReducer
+
+            return UMAPReducer(n_neighbors=self.n_neighbors, n_components=self.n_components,
+                               min_dist=self.min_dist, metric=self.metric, random_state=seed, knn=knn)
+        r = clone(self.reducer)
+        if "random_state" in r.get_params():
+            r.set_params(random_state=seed)
+        return r
+
+    def make_clusterer(self, min_cluster_size, *, scoring: bool = False):
+        """A fresh clusterer with ``min_cluster_size`` (and a spanning tree for DBCV when scoring)."""
+        if self.clusterer is None:
+            from .components import make_hdbscan
+
+            return make_hdbscan(min_cluster_size, self.min_samples, gen_min_span_tree=scoring)
+        c = clone(self.clusterer)
+        params = c.get_params()
+        if "min_cluster_size" in params and min_cluster_size is not None:
+            c.set_params(min_cluster_size=int(min_cluster_size))
+        return c
+
+    @staticmethod
+    def _reduce(reducer, X):
+        if hasattr(reducer, "fit_transform"):
+            return np.asarray(reducer.fit_transform(X))
+        return np.asarray(reducer.fit(X).transform(X))
+
+    def reduce(self, X, seed, knn=None):
+        return self._reduce(self.make_reducer(seed, knn), X)
+
+    def knn_graph(self, X):
+        """The exact kNN graph shared by runs of the default reducer, or ``None``."""
+        from .components import EXACT_KNN_MAX_N
+
+        if self._uses_default_reducer() and self.metric == "cosine" and len(X) <= EXACT_KNN_MAX_N:
+            return exact_knn(X, min(self.n_neighbors, len(X) - 1) + 1)
+        return None
+
+    # ------------------------------------------------------------ checks
+    def _check_input(self, texts, embeddings) -> tuple[list[str], np.ndarray]:
+        X = np.asarray(embeddings)
+        if X.ndim != 2:
+            raise InputError(f"embeddings must be a 2-D matrix, got shape {X.shape}")
+        texts = [str(t) for t in texts]
+        if len(texts) != X.shape[0]:
+            raise InputError(f"{len(texts)} texts but {X.shape[0]} embedding rows")
+        if not np.isfinite(X).all():
+            row = int(np.nonzero(~np.isfinite(X).all(axis=1))[0][0])
+            raise InputError(f"embeddings: row {row} holds NaN or infinite values")
+        n = X.shape[0]
+        if n == 0:
+            raise InputError("no chunks to fit topics on")
+        if self._uses_default_reducer():
+            if self.n_components >= n:
+                raise ParamsError(f"parameter topics.n_components ({self.n_components}) must be smaller than "
+                                  f"the number of chunks ({n})")
+            if n < 4:
+                raise InputError(f"topics need at least 4 chunks, got {n}")
+        mcs = self.min_cluster_size
+        if mcs != "auto":
+            if not isinstance(mcs, (int, np.integer)) or isinstance(mcs, bool) or mcs < 2:
+                raise ParamsError(f"parameter topics.min_cluster_size must be 'auto' or an integer >= 2, got {mcs!r}")
+            if mcs > n:
+                raise ParamsError(f"parameter topics.min_cluster_size ({mcs}) is larger than the number "
+                                  f"of chunks ({n})")
+        elif not any(int(c) <= n for c in self.min_cluster_size_candidates):
+            raise ParamsError(f"parameter topics.min_cluster_size_candidates: every candidate "
+                              f"{list(self.min_cluster_size_candidates)} is larger than the number of chunks ({n})")
+        return texts, unit_rows(X)
+
+    # ------------------------------------------------------------ fit
+    def fit(self, texts, embeddings, y=None):
+        texts, X = self._check_input(texts, embeddings)
+        n = X.shape[0]
+        self.n_features_in_ = X.shape[1]
+        self.n_samples_ = n
+        knn = self.knn_graph(X)
+        main_seed = self.random_state
+        U = self.reduce(X, main_seed, knn)
+        self.embedding_ = U
+
+        # -- granularity
+        rows = selection.subsample(n, self.stability_max_n, self.random_state)
+        self.seed_runs_ = None
+        if self.min_cluster_size == "auto":
+            runs = self.seed_runs(X, rows, knn=knn, main=(main_seed, U))
+            cands = sorted({int(c) for c in self.min_cluster_size_candidates})
+            sel = selection.score_candidates(X[rows], runs, cands, n,
+                                             lambda c: self.make_clusterer(c, scoring=True),
+                                             self.outlier_threshold, self.selection_tolerance)
+            labels_sub = sel.pop("_labels")
+            self.selection_ = sel
+            mcs = int(sel["chosen"])
+            self.seed_runs_ = {"rows": rows, "labels": labels_sub, "runs": runs,
+                               "min_cluster_size": selection.scaled(mcs, len(rows), n)}
+        else:
+            mcs = int(self.min_cluster_size)
+            self.selection_ = {"criterion": "fixed", "chosen": mcs, "candidates": []}
+        self.min_cluster_size_ = mcs
+
+        # -- clusters
+        cl = self.make_clusterer(mcs)
+        cl.fit(U)
+        raw = np.asarray(cl.labels_, dtype=np.int64)
+        if raw.shape != (n,):
+            raise ValueError(f"clusterer gave {raw.shape} labels for {n} rows")
+        prob = getattr(cl, "probabilities_", None)
+        prob = np.where(raw == OUTLIER, 0.0, 1.0) if prob is None else np.asarray(prob, dtype=np.float64)
+        self.clusterer_ = cl
+
+        # -- ids (stable across re-runs when a reference model is given)
+        raw = self._assign_ids(X, raw)
+        ref_ids, ref_C, _ = outliers.centroids(X, raw)
+        self.reference_ids_, self.reference_centroids_ = ref_ids, ref_C
+
+        # -- outliers, overrides
+        topic, _ = outliers.reassign(X, raw, self.outlier_threshold)
+        ov = self.overrides if self.overrides is not None else Overrides()
+        present = {int(t) for t in ref_ids}
+        raw, merged_raw, skipped = apply_merges(raw, ov, present)
+        topic, _, _ = apply_merges(topic, ov, present)
+        self.labels_raw_ = raw
+        self.labels_ = topic
+        self.probabilities_ = np.clip(prob, 0.0, 1.0)
+        self._train_X = X
+
+        # -- representation
+        ids, C, sizes = outliers.centroids(X, topic)
+        means, _ = outliers.mean_vectors(X, topic, ids)
+        _, sim = outliers.reassign(X, topic, 2.0)  # similarity to own centroid, no moves
+        self.similarity_ = sim
+        self.topic_ids_, self.centroids_, self.sizes_ = ids, C, sizes
+        rep = ctfidf.represent(texts, X, topic, raw != OUTLIER, ids, C, top_n_words=self.top_n_words,
+                               label_words=self.label_words, n_representative=self.n_representative)
+        self.keywords_ = rep["keywords"]
+        labels_txt, skipped_ren = apply_renames(rep["labels"], ov)
+        self.topic_labels_ = labels_txt
+        self.representatives_ = rep["representatives"]
+        self.overrides_report_ = {**ov.as_dict(), "applied_merges": merged_raw,
+                                  "renamed": sorted(t for t in ov.rename if t in labels_txt),
+                                  "skipped": skipped + skipped_ren}
+        self.merges_ = hierarchy.ward_tree(means, sizes)
+        return self
+
+    def seed_runs(self, X, rows, *, knn=None, main=None) -> selection.SeedRuns:
+        """Reduce ``X[rows]`` once per stability seed (reusing the main run when it is one of them)."""
+        runs = selection.SeedRuns(rows=rows)
+        full = len(rows) == len(X)
+        sub_knn = knn if full else self.knn_graph(X[rows])
+        for s in self.stability_seeds:
+            if full and main is not None and s == main[0]:
+                runs.reduced[int(s)] = main[1]
+            else:
+                runs.reduced[int(s)] = self.reduce(X[rows], s, sub_knn)
+        return runs
+
+    def _assign_ids(self, X, raw):
+        cl_ids, C, sizes = outliers.centroids(X, raw)
+        first = np.array([int(np.argmax(raw == t)) for t in cl_ids], dtype=np.int64)
+        ref = self.reference
+        new_ids, report = stable_ids.assign_ids(C, sizes, first, ref, self.id_match_min_cosine)
+        self.ids_report_ = report
+        lut = {int(a): int(b) for a, b in zip(cl_ids, new_ids)}
+        lut[OUTLIER] = OUTLIER
+        out = np.array([lut[int(t)] for t in raw], dtype=np.int64)
+        used = [int(t) for t in new_ids]
+        prev_next = 0 if ref is None else int(ref.next_id)
+        self.next_id_ = max([prev_next] + [t + 1 for t in used])
+        return out
+
+    # ------------------------------------------------------------ use
+    def transform(self, embeddings) -> np.ndarray:
+        """Cosine similarity of each row to each topic centroid, columns in ``topic_ids_`` order."""
+        check_is_fitted(self, "labels_")
+        return unit_rows(embeddings) @ self.centroids_.T
+
+    def predict(self, embeddings) -> np.ndarray:
+        """Topic of new chunk embeddings by a kNN vote among the training chunks."""
+        check_is_fitted(self, "labels_")
+        return self.predictor().predict(embeddings)
+
+    def predictor(self):
+        check_is_fitted(self, "labels_")
+        from .predictor import KnnPredictor
+
+        return KnnPredictor(self._train_X, self.labels_, k=self.knn_k)
+
+    def cut(self, k: int) -> hierarchy.Cut:
+        check_is_fitted(self, "labels_")
+        return hierarchy.cut(self.topic_ids_, self.sizes_, self.merges_, k)
+
+    def label_of(self, t: int) -> str:
+        return OUTLIER_LABEL if int(t) == OUTLIER else self.topic_labels_.get(int(t), f"topic {t}")
+
+    @property
+    def n_topics_(self) -> int:
+        check_is_fitted(self, "labels_")
+        return int(len(self.topic_ids_))

@@ -1,0 +1,60 @@
+"""Topic centroids and outlier reassignment.
+
+``topic_raw`` is the clusterer's label (-1 = outlier). ``topic`` moves an
+outlier to the topic whose centroid is most cosine-similar to it, when that
+similarity reaches ``threshold``; outliers below it stay -1.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .knn import unit_rows
+
+OUTLIER = -1
+
+
+def centroids(X: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(ids, unit centroids, sizes)`` of every label except -1, ids ascending."""
+    labels = np.asarray(labels)
+    ids = np.unique(labels[labels != OUTLIER])
+    if ids.size == 0:
+        return ids.astype(np.int64), np.zeros((0, X.shape[1]), dtype=np.float32), np.zeros(0, dtype=np.int64)
+    means, sizes = mean_vectors(X, labels, ids)
+    return ids.astype(np.int64), unit_rows(means), sizes
+
+
+def mean_vectors(X: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unnormalised mean vector and size of each label in ``ids``."""
+    pos = {int(t): i for i, t in enumerate(ids)}
+    rows = np.array([pos.get(int(t), -1) for t in labels])
+    keep = rows >= 0
+    sums = np.zeros((len(ids), X.shape[1]), dtype=np.float64)
+    np.add.at(sums, rows[keep], np.asarray(X, dtype=np.float64)[keep])
+    sizes = np.bincount(rows[keep], minlength=len(ids)).astype(np.int64)
+    return (sums / np.maximum(sizes, 1)[:, None]).astype(np.float32), sizes
+
+
+def reassign(X: np.ndarray, labels: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(topic, similarity)``: outliers moved to the nearest centroid at or above ``threshold``.
+
+    ``similarity`` is each row's cosine to its assigned topic's centroid (to the
+    nearest centroid for rows left as outliers; NaN when there are no topics).
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    ids, C, _ = centroids(X, labels)
+    out = labels.copy()
+    if ids.size == 0:
+        return out, np.full(len(labels), np.nan, dtype=np.float32)
+    S = unit_rows(X) @ C.T
+    best = S.argmax(axis=1)
+    best_sim = S[np.arange(len(labels)), best]
+    move = (labels == OUTLIER) & (best_sim >= threshold)
+    out[move] = ids[best[move]]
+    pos = np.searchsorted(ids, np.where(out == OUTLIER, ids[0], out))
+    sim = np.where(out == OUTLIER, best_sim, S[np.arange(len(labels)), pos])
+    return out, sim.astype(np.float32)
+
+
+def outlier_share(labels: np.ndarray) -> float:
+    labels = np.asarray(labels)
+    return float((labels == OUTLIER).mean()) if labels.size else 0.0
