@@ -1,0 +1,1 @@
+"""Figures and the interactive topic map (the `report` stage)."""
