@@ -43,7 +43,7 @@ class IngestParams:
 
 @dataclass(frozen=True)
 class ChunkParams:
-    max_tokens: int = 256
+    max_tokens: int = 128
     overlap_sentences: int = 1
 
     def __post_init__(self):
@@ -77,9 +77,12 @@ class EmbedParams:
 
 @dataclass(frozen=True)
 class TopicsParams:
-    """The ``topics`` stage (docs/topics.md). ``min_cluster_size: auto`` picks, among the
-    candidates, the smallest one within ``selection_tolerance`` of the best stability ARI
-    across ``stability_seeds`` (the first seed run is reused when it equals ``random_state``)."""
+    """The ``topics`` stage (see topicstance.topics.selection). ``min_cluster_size: auto`` picks
+    a candidate by ``selection``: ``silhouette`` (highest cosine silhouette of the topics in
+    embedding space, one UMAP run), or a stability ARI (``resample``: re-cluster 80% resamples;
+    ``seeds``: a UMAP run per stability seed) where the smallest candidate within
+    ``selection_tolerance`` of the best wins. ``stability_seeds`` also give the reported
+    seed-stability metric; a seed equal to ``random_state`` reuses the model's own run."""
 
     random_state: int = 42
     n_neighbors: int = 15
@@ -89,6 +92,7 @@ class TopicsParams:
     min_cluster_size: Union[int, str] = "auto"
     min_cluster_size_candidates: tuple = (5, 10, 15, 25, 40)
     min_samples: Union[int, None] = None
+    selection: str = "silhouette"
     selection_tolerance: float = 0.02
     outlier_threshold: float = 0.3
     top_n_words: int = 10
@@ -118,6 +122,8 @@ class TopicsParams:
                "topics.min_cluster_size_candidates", "must be a non-empty list of integers >= 2")
         _check(self.min_samples is None or (isinstance(self.min_samples, int) and self.min_samples >= 1),
                "topics.min_samples", f"must be null or an integer >= 1, got {self.min_samples!r}")
+        _check(self.selection in ("silhouette", "resample", "seeds"), "topics.selection",
+               f"must be silhouette, resample or seeds, got {self.selection!r}")
         _check(0.0 <= self.selection_tolerance <= 1.0, "topics.selection_tolerance",
                f"must be in [0, 1], got {self.selection_tolerance}")
         _check(-1.0 <= self.outlier_threshold <= 1.0, "topics.outlier_threshold",
@@ -140,10 +146,13 @@ class TopicsParams:
 
 @dataclass(frozen=True)
 class StanceParams:
+    """The stance classifier (docs/stance.md). ``method`` default chosen on the SemEval-2016 benchmark."""
     targets: tuple = ("Russia", "Ukraine")
-    method: str = "embedding-lr"
+    method: str = "hybrid"
     labels: str = "seeds/labels/stance.csv"
-    C: float = 1.0
+    test_split: str = "seeds/labels/test_split.txt"
+    test_fraction: float = 0.25
+    C: Union[float, str] = "auto"
     class_weight: str = "balanced"
     cv_folds: int = 5
     cv_repeats: int = 3
@@ -157,17 +166,25 @@ class StanceParams:
     def __post_init__(self):
         object.__setattr__(self, "targets", tuple(self.targets))
         object.__setattr__(self, "learning_curve_k", tuple(self.learning_curve_k))
-        _check(len(self.targets) > 0, "stance.targets", "must name at least one target")
-        _check(self.method in ("embedding-lr", "setfit", "tfidf", "ensemble"), "stance.method",
-               f"must be embedding-lr, setfit, tfidf or ensemble, got {self.method!r}")
-        _check(self.C > 0, "stance.C", f"must be > 0, got {self.C}")
+        _check(len(self.targets) > 0 and all(isinstance(t, str) and t.strip() for t in self.targets),
+               "stance.targets", "must name at least one target, each a non-empty string")
+        _check(self.method in ("embedding-lr", "setfit", "tfidf", "hybrid", "ensemble"), "stance.method",
+               f"must be embedding-lr, setfit, tfidf, hybrid or ensemble, got {self.method!r}")
+        _check(0.0 < self.test_fraction < 1.0, "stance.test_fraction",
+               f"must be in (0, 1), got {self.test_fraction}")
+        _check(self.C == "auto" or (isinstance(self.C, (int, float)) and not isinstance(self.C, bool)
+                                    and self.C > 0), "stance.C", f"must be 'auto' or > 0, got {self.C!r}")
         _check(self.class_weight in ("balanced", "none"), "stance.class_weight",
                f"must be balanced or none, got {self.class_weight!r}")
         _check(self.cv_folds >= 2, "stance.cv_folds", f"must be >= 2, got {self.cv_folds}")
         _check(self.cv_repeats >= 1, "stance.cv_repeats", f"must be >= 1, got {self.cv_repeats}")
         _check(self.n_bootstrap >= 100, "stance.n_bootstrap", f"must be >= 100, got {self.n_bootstrap}")
+        _check(len(self.learning_curve_k) > 0 and all(isinstance(k, int) and k >= 1 for k in self.learning_curve_k),
+               "stance.learning_curve_k", "must be a non-empty list of integers >= 1")
         _check(self.setfit_max_steps >= 1, "stance.setfit_max_steps",
                f"must be >= 1, got {self.setfit_max_steps}")
+        _check(self.setfit_batch_size >= 2, "stance.setfit_batch_size",
+               f"must be >= 2, got {self.setfit_batch_size}")
         _check(self.article_rule in ("max-evidence", "mean"), "stance.article_rule",
                f"must be max-evidence or mean, got {self.article_rule!r}")
 

@@ -1,6 +1,6 @@
 """Topics: UMAP + HDBSCAN topic model over precomputed chunk embeddings.
 
-Small single-purpose modules (see docs/topics.md):
+Small single-purpose modules, each documented in its own docstring:
 
 * ``model``       -- :class:`TopicModel`, the scikit-learn style estimator
 * ``components``  -- default reducer (UMAP on an exact cosine kNN graph) and clusterer (HDBSCAN)

@@ -1,25 +1,31 @@
 """Topic representation: c-TF-IDF keywords, short labels, representative chunks.
 
 c-TF-IDF treats all chunks of a topic as one class document. For term t and
-topic c: ``tf(t, c) = count(t, c) / words(c)`` and
+topic c: ``tf(t, c) = sqrt(count(t, c)) / sum_t' sqrt(count(t', c))`` and
 ``idf(t) = log(1 + A / count(t))`` with A the mean number of words per topic,
-so words frequent in one topic but rare overall score high. Terms are
+so words frequent in one topic but rare overall score high. The square root
+damps words that are frequent everywhere in news ("said", "year", "mr"),
+which plain term frequency lets win over the topic's own words. Terms are
 unigrams and bigrams, with English stop words and pure numbers removed.
 """
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from .outliers import OUTLIER
 
 # words of two or more characters that are not only digits
 TOKEN_PATTERN = r"(?u)\b(?!\d+\b)\w\w+\b"
+# scikit-learn's English stop words, less the few that are content words in news
+# ("interest rates", "fire", "bill", "UN", "front line", "system")
+NEWS_CONTENT_WORDS = frozenset({"bill", "fire", "interest", "system", "un", "front"})
+STOP_WORDS = sorted(ENGLISH_STOP_WORDS - NEWS_CONTENT_WORDS)
 
 
 def make_vectorizer(n_docs: int) -> CountVectorizer:
-    return CountVectorizer(ngram_range=(1, 2), stop_words="english", token_pattern=TOKEN_PATTERN,
+    return CountVectorizer(ngram_range=(1, 2), stop_words=STOP_WORDS, token_pattern=TOKEN_PATTERN,
                            min_df=2 if n_docs >= 50 else 1, lowercase=True, dtype=np.int64)
 
 
@@ -48,7 +54,8 @@ def class_tfidf(dtm: sp.csr_matrix, labels: np.ndarray, ids: np.ndarray) -> np.n
     if counts.size == 0:
         return counts
     words = counts.sum(axis=1, keepdims=True)
-    tf = counts / np.maximum(words, 1.0)
+    root = np.sqrt(counts)
+    tf = root / np.maximum(root.sum(axis=1, keepdims=True), 1e-12)
     freq = counts.sum(axis=0)
     avg = words.mean()
     idf = np.log(1.0 + avg / np.maximum(freq, 1.0))
@@ -110,4 +117,4 @@ def represent(texts: list[str], X: np.ndarray, labels: np.ndarray, core: np.ndar
     kw = top_keywords(scores, vocab, ids, top_n_words) if len(ids) else {}
     labels_txt = {t: make_label([w for w, _ in kw[t]], label_words, t) for t in kw}
     reps = representatives(X, labels, core, ids, centroids, n_representative)
-    return {"keywords": kw, "labels": labels_txt, "representatives": reps}
+    return {"keywords": kw, "labels": labels_txt, "representatives": reps, "dtm": dtm, "vocab": vocab}

@@ -42,7 +42,7 @@ class TopicModel(BaseEstimator):
     def __init__(self, reducer=None, clusterer=None, *, n_neighbors: int = 15, n_components: int = 5,
                  min_dist: float = 0.0, metric: str = "cosine", random_state: int = 42,
                  min_cluster_size="auto", min_cluster_size_candidates=(5, 10, 15, 25, 40),
-                 min_samples=None, selection_tolerance: float = 0.02, outlier_threshold: float = 0.3,
+                 min_samples=None, selection: str = "silhouette", selection_tolerance: float = 0.02, outlier_threshold: float = 0.3,
                  top_n_words: int = 10, label_words: int = 3, n_representative: int = 3,
                  stability_seeds=(42, 43, 44), stability_max_n: int = 10_000, knn_k: int = 15,
                  id_match_min_cosine: float = 0.7, reference=None, overrides=None):
@@ -56,6 +56,7 @@ class TopicModel(BaseEstimator):
         self.min_cluster_size = min_cluster_size
         self.min_cluster_size_candidates = min_cluster_size_candidates
         self.min_samples = min_samples
+        self.selection = selection
         self.selection_tolerance = selection_tolerance
         self.outlier_threshold = outlier_threshold
         self.top_n_words = top_n_words
@@ -75,7 +76,8 @@ class TopicModel(BaseEstimator):
         return cls(n_neighbors=p.n_neighbors, n_components=p.n_components, min_dist=p.min_dist,
                    metric=p.metric, random_state=p.random_state, min_cluster_size=p.min_cluster_size,
                    min_cluster_size_candidates=tuple(p.min_cluster_size_candidates),
-                   min_samples=p.min_samples, selection_tolerance=p.selection_tolerance,
+                   min_samples=p.min_samples, selection=p.selection,
+                   selection_tolerance=p.selection_tolerance,
                    outlier_threshold=p.outlier_threshold, top_n_words=p.top_n_words,
                    label_words=p.label_words, n_representative=p.n_representative,
                    stability_seeds=tuple(p.stability_seeds), stability_max_n=p.stability_max_n,
@@ -164,6 +166,7 @@ class TopicModel(BaseEstimator):
         self.n_features_in_ = X.shape[1]
         self.n_samples_ = n
         knn = self.knn_graph(X)
+        self._knn = knn
         main_seed = self.random_state
         U = self.reduce(X, main_seed, knn)
         self.embedding_ = U
@@ -172,16 +175,25 @@ class TopicModel(BaseEstimator):
         rows = selection.subsample(n, self.stability_max_n, self.random_state)
         self.seed_runs_ = None
         if self.min_cluster_size == "auto":
-            runs = self.seed_runs(X, rows, knn=knn, main=(main_seed, U))
             cands = sorted({int(c) for c in self.min_cluster_size_candidates})
-            sel = selection.score_candidates(X[rows], runs, cands, n,
-                                             lambda c: self.make_clusterer(c, scoring=True),
-                                             self.outlier_threshold, self.selection_tolerance)
-            labels_sub = sel.pop("_labels")
+            scorer = lambda c: self.make_clusterer(c, scoring=True)  # noqa: E731
+            if self.selection == "seeds":
+                runs = self.seed_runs(X, rows, knn=knn, main=(main_seed, U))
+                sel = selection.score_candidates(X[rows], runs, cands, n, scorer,
+                                                 self.outlier_threshold, self.selection_tolerance)
+                labels_sub = sel.pop("_labels")
+                self.seed_runs_ = {"rows": rows, "labels": labels_sub, "runs": runs,
+                                   "min_cluster_size": selection.scaled(int(sel["chosen"]), len(rows), n)}
+            elif self.selection == "silhouette":
+                sel = selection.score_silhouette(X[rows], U[rows], cands, n, scorer, self.outlier_threshold,
+                                                 self.random_state)
+            elif self.selection == "resample":
+                sel = selection.score_resample(X[rows], U[rows], cands, n, scorer, self.outlier_threshold,
+                                               self.selection_tolerance, self.random_state)
+            else:
+                raise ParamsError(f"parameter topics.selection must be silhouette, resample or seeds, got {self.selection!r}")
             self.selection_ = sel
             mcs = int(sel["chosen"])
-            self.seed_runs_ = {"rows": rows, "labels": labels_sub, "runs": runs,
-                               "min_cluster_size": selection.scaled(mcs, len(rows), n)}
         else:
             mcs = int(self.min_cluster_size)
             self.selection_ = {"criterion": "fixed", "chosen": mcs, "candidates": []}
@@ -222,6 +234,7 @@ class TopicModel(BaseEstimator):
         rep = ctfidf.represent(texts, X, topic, raw != OUTLIER, ids, C, top_n_words=self.top_n_words,
                                label_words=self.label_words, n_representative=self.n_representative)
         self.keywords_ = rep["keywords"]
+        self._dtm, self._vocab = rep["dtm"], rep["vocab"]
         labels_txt, skipped_ren = apply_renames(rep["labels"], ov)
         self.topic_labels_ = labels_txt
         self.representatives_ = rep["representatives"]

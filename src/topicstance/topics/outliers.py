@@ -7,6 +7,7 @@ similarity reaches ``threshold``; outliers below it stay -1.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from .knn import unit_rows
 
@@ -25,11 +26,13 @@ def centroids(X: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 def mean_vectors(X: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unnormalised mean vector and size of each label in ``ids``."""
-    pos = {int(t): i for i, t in enumerate(ids)}
-    rows = np.array([pos.get(int(t), -1) for t in labels])
-    keep = rows >= 0
-    sums = np.zeros((len(ids), X.shape[1]), dtype=np.float64)
-    np.add.at(sums, rows[keep], np.asarray(X, dtype=np.float64)[keep])
+    lut = np.full(int(max(ids.max(initial=0), labels.max(initial=0))) + 2, -1, dtype=np.int64)
+    lut[np.asarray(ids, dtype=np.int64)] = np.arange(len(ids))
+    labels = np.asarray(labels, dtype=np.int64)
+    rows = np.where(labels >= 0, lut[np.clip(labels, 0, None)], -1)
+    keep = np.nonzero(rows >= 0)[0]
+    onehot = sp.csr_matrix((np.ones(len(keep)), (rows[keep], keep)), shape=(len(ids), len(labels)))
+    sums = onehot @ np.asarray(X, dtype=np.float64)
     sizes = np.bincount(rows[keep], minlength=len(ids)).astype(np.int64)
     return (sums / np.maximum(sizes, 1)[:, None]).astype(np.float32), sizes
 

@@ -1,0 +1,236 @@
+"""BBC News topic benchmark: topicstance's TopicModel vs BERTopic 0.17, same embeddings.
+
+    .venv/bin/python bench/topics_bbc.py [--data ../shared/benchmarks/bbc_news/bbc_news.csv]
+                                         [--repeats 3] [--out reports/bench/topics_bbc.json]
+
+* Documents are ``title + ". " + text``; exact duplicate documents are dropped
+  (the file has 98) and the count is reported.
+* Embeddings: all-MiniLM-L6-v2 through ``topicstance.embed.encoder.Embedder``
+  (cache in .cache/embeddings), one vector per article. The chunk -> embed
+  path is not used here: an article's embedding covers its first 256 tokens.
+* Both models get the same embeddings and never see ``category``; scores
+  against ``category`` are NMI and ARI at the model's own granularity and at
+  5 topics (topicstance: ``cut(5)`` of its merge tree; BERTopic:
+  ``reduce_topics`` to 5 topics besides -1). Outliers (-1) count as a label.
+* Timing: one shared warm-up process fits both models on a small sample (so
+  the numba on-disk cache is filled), then each fit runs in its own fresh
+  process, in alternating order (A B B A A B ...). Inside a fresh process the
+  first fit on a 300-document sample is timed apart as ``jit_seconds`` (numba
+  compilation / cache loading), then the full fit is timed as ``fit_seconds``.
+  topicstance's fit includes ``min_cluster_size: auto`` selection, keywords,
+  representatives and the hierarchy; BERTopic's includes its own representation.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / ".cache" / "bench" / "topics_bbc"
+WARM_N = 300
+
+
+def load_docs(path: Path):
+    import pandas as pd
+
+    df = pd.read_csv(path)
+    for col in ("title", "text", "category"):
+        if col not in df.columns:
+            sys.exit(f"{path}: missing column {col!r}")
+    docs = (df["title"].fillna("").astype(str) + ". " + df["text"].fillna("").astype(str))
+    dup = docs.duplicated(keep="first")
+    return docs[~dup].tolist(), df["category"][~dup].tolist(), int(dup.sum()), int(len(df))
+
+
+def prepare(data: Path) -> dict:
+    import numpy as np
+
+    import topicstance  # noqa: F401  (offline + numba cache env)
+    from topicstance.embed.encoder import Embedder
+
+    docs, cats, n_dup, n_rows = load_docs(data)
+    WORK.mkdir(parents=True, exist_ok=True)
+    emb = Embedder(cache_dir=ROOT / ".cache" / "embeddings", show_progress=False)
+    t = time.perf_counter()
+    X = emb.encode(docs)
+    enc = time.perf_counter() - t
+    np.save(WORK / "embeddings.npy", X)
+    (WORK / "docs.json").write_text(json.dumps({"docs": docs, "category": cats}), encoding="utf-8")
+    return {"rows": n_rows, "exact_duplicates_dropped": n_dup, "documents": len(docs),
+            "embedding": {"model": "all-MiniLM-L6-v2", "unit": "article (title. text), first 256 tokens",
+                          "precision": emb.stats.precision, "cache_hits": emb.stats.hits,
+                          "cache_misses": emb.stats.misses, "encode_seconds": round(enc, 2)}}
+
+
+# ---------------------------------------------------------------- workers
+def _load_work():
+    import numpy as np
+
+    d = json.loads((WORK / "docs.json").read_text(encoding="utf-8"))
+    return d["docs"], d["category"], np.load(WORK / "embeddings.npy")
+
+
+def _scores(y, labels):
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    return {"nmi": round(float(normalized_mutual_info_score(y, labels)), 4),
+            "ari": round(float(adjusted_rand_score(y, labels)), 4)}
+
+
+def fit_ours(docs, X):
+    import topicstance  # noqa: F401
+    from topicstance.params import TopicsParams
+    from topicstance.topics.model import TopicModel
+
+    return TopicModel.from_params(TopicsParams()).fit(docs, X)
+
+
+def fit_bertopic(docs, X):
+    from bertopic import BERTopic
+
+    m = BERTopic()
+    m.fit(docs, embeddings=X)
+    return m
+
+
+def worker(kind: str) -> dict:
+    import numpy as np
+
+    t = time.perf_counter()
+    import topicstance  # noqa: F401
+    if kind == "ours":
+        import topicstance.topics.components  # noqa: F401
+        import umap  # noqa: F401
+    else:
+        import bertopic  # noqa: F401
+    imp = time.perf_counter() - t
+    docs, y, X = _load_work()
+    fit = fit_ours if kind == "ours" else fit_bertopic
+    rng = np.random.default_rng(0)
+    warm = np.sort(rng.choice(len(docs), size=min(WARM_N, len(docs)), replace=False))
+    t = time.perf_counter()
+    fit([docs[i] for i in warm], X[warm])
+    jit = time.perf_counter() - t
+    t = time.perf_counter()
+    m = fit(docs, X)
+    fit_s = time.perf_counter() - t
+    res = {"kind": kind, "import_seconds": round(imp, 3), "jit_seconds": round(jit, 3), "fit_seconds": round(fit_s, 3)}
+    if kind == "ours":
+        own = np.asarray(m.labels_)
+        c = m.cut(5)
+        five = c.apply(own)
+        res.update(n_topics=int(m.n_topics_), min_cluster_size=int(m.min_cluster_size_),
+                   outlier_share_raw=round(float((np.asarray(m.labels_raw_) == -1).mean()), 4),
+                   cut5={"merged": {str(k): v for k, v in c.merged.items()}},
+                   labels={str(t): m.topic_labels_[int(t)] for t in m.topic_ids_})
+    else:
+        own = np.asarray(m.topics_)
+        res.update(n_topics=int(len(set(own.tolist()) - {-1})))
+        m.reduce_topics(docs, nr_topics=5 + int(m._outliers))
+        five = np.asarray(m.topics_)
+    res["own"] = {**_scores(y, own), "outlier_share": round(float((own == -1).mean()), 4)}
+    res["cut5"] = {**res.get("cut5", {}), **_scores(y, five), "outlier_share": round(float((five == -1).mean()), 4),
+                   "n_topics": int(len(set(five.tolist()) - {-1}))}
+    return res
+
+
+def warmup() -> dict:
+    import numpy as np
+
+    docs, _, X = _load_work()
+    idx = np.arange(min(WARM_N, len(docs)))
+    out = {}
+    for kind, fit in (("ours", fit_ours), ("bertopic", fit_bertopic)):
+        t = time.perf_counter()
+        fit([docs[i] for i in idx], X[idx])
+        out[kind] = round(time.perf_counter() - t, 3)
+    return out
+
+
+def run_child(args: list[str]) -> dict:
+    env = dict(os.environ)
+    p = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env, cwd=ROOT)
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr[-3000:])
+        raise SystemExit(f"worker {args} failed ({p.returncode})")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------- main
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "benchmarks" / "bbc_news" / "bbc_news.csv")
+    ap.add_argument("--repeats", type=int, default=3, help="timed fresh-process fits per model (default 3)")
+    ap.add_argument("--out", type=Path, default=ROOT / "reports" / "bench" / "topics_bbc.json")
+    ap.add_argument("--worker", choices=["ours", "bertopic", "warmup"], help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.worker:
+        print(json.dumps(warmup() if a.worker == "warmup" else worker(a.worker)))
+        return 0
+    if not a.data.exists():
+        sys.exit(f"{a.data}: file not found (pass --data)")
+    info = prepare(a.data)
+    print(f"{info['documents']} documents ({info['exact_duplicates_dropped']} exact duplicates dropped)", file=sys.stderr)
+    t = time.perf_counter()
+    warm = run_child(["--worker", "warmup"])
+    warm_total = time.perf_counter() - t
+    order = []
+    for i in range(a.repeats):
+        order += ["ours", "bertopic"] if i % 2 == 0 else ["bertopic", "ours"]
+    runs = []
+    for kind in order:
+        r = run_child(["--worker", kind])
+        print(f"  {kind:9s} fit {r['fit_seconds']:6.2f}s  jit {r['jit_seconds']:5.2f}s  NMI {r['own']['nmi']:.3f}  "
+              f"NMI@5 {r['cut5']['nmi']:.3f}  topics {r['n_topics']}  outliers {r['own']['outlier_share']:.3f}",
+              file=sys.stderr)
+        runs.append(r)
+
+    def summary(kind):
+        rs = [r for r in runs if r["kind"] == kind]
+        med = lambda key: round(statistics.median(r[key] for r in rs), 3)  # noqa: E731
+        first = rs[0]
+        return {"fit_seconds_median": med("fit_seconds"), "fit_seconds": [r["fit_seconds"] for r in rs],
+                "jit_seconds_median": med("jit_seconds"), "import_seconds_median": med("import_seconds"),
+                "n_topics": [r["n_topics"] for r in rs],
+                "own": {"nmi": [r["own"]["nmi"] for r in rs], "ari": [r["own"]["ari"] for r in rs],
+                        "outlier_share": [r["own"]["outlier_share"] for r in rs]},
+                "cut5": {"nmi": [r["cut5"]["nmi"] for r in rs], "ari": [r["cut5"]["ari"] for r in rs],
+                         "outlier_share": [r["cut5"]["outlier_share"] for r in rs]},
+                "first_run": first}
+
+    ours, bt = summary("ours"), summary("bertopic")
+    o1 = ours["first_run"]
+    targets = {
+        "nmi_own_ge_0.70": min(ours["own"]["nmi"]) >= 0.70,
+        "nmi_cut5_ge_0.85": min(ours["cut5"]["nmi"]) >= 0.85,
+        "outliers_after_reassignment_le_0.05": max(ours["own"]["outlier_share"]) <= 0.05,
+        "fit_time_le_half_bertopic": ours["fit_seconds_median"] <= 0.5 * bt["fit_seconds_median"],
+    }
+    report = {
+        "benchmark": "bbc_news", "data": str(a.data), **info,
+        "machine": {"cpus": os.cpu_count(), "loadavg_at_end": list(os.getloadavg())},
+        "method": {"order": order, "warmup_process_seconds": round(warm_total, 2),
+                   "warmup_first_fit_seconds": warm,
+                   "timing": "each fit in a fresh process after the shared warm-up; jit_seconds = first fit on "
+                             f"{WARM_N} documents in that process, timed apart"},
+        "topicstance": ours, "bertopic": bt,
+        "fit_time_ratio_ours_over_bertopic": round(ours["fit_seconds_median"] / bt["fit_seconds_median"], 3),
+        "targets": targets,
+        "topicstance_topics": o1.get("labels"),
+    }
+    from topicstance.io import write_json
+
+    write_json(a.out, report)
+    print(json.dumps({"out": str(a.out), "targets": targets,
+                      "ratio": report["fit_time_ratio_ours_over_bertopic"]}, indent=1), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

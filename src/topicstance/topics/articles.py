@@ -1,0 +1,137 @@
+"""Article level: topic mix, dominant topic, duplicates, shares over time and per source.
+
+* topic mix: the share of an article's chunks in each topic (outliers as -1);
+* dominant topic: the topic with the largest share, preferring real topics
+  over -1 (an article is an outlier only when all its chunks are), ties to the
+  topic of the earliest chunk;
+* a dropped duplicate (duplicates.parquet) gets its kept twin's topic, label
+  and mix, and ``duplicate_of`` names the twin;
+* shares over time use the article's own ``date`` only (never ``page_date``);
+  articles without a parseable date are left out and counted. A topic's share
+  in a period (or source) is the mean of its articles' topic mix, so shares in
+  a period sum to 1; ``n_articles`` counts articles whose dominant topic it is.
+  Dropped duplicates are not counted again, nor are articles without chunks.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from .outliers import OUTLIER
+
+PERIOD_FREQ = {"day": "D", "week": "W-MON", "month": "M", "quarter": "Q", "year": "Y"}
+
+
+def _mix(topics: np.ndarray) -> dict[int, float]:
+    ids, counts = np.unique(topics, return_counts=True)
+    return {int(t): float(c) / len(topics) for t, c in zip(ids, counts)}
+
+
+def _dominant(topics_in_order: np.ndarray) -> int:
+    real = topics_in_order[topics_in_order != OUTLIER]
+    if real.size == 0:
+        return OUTLIER
+    ids, counts = np.unique(real, return_counts=True)
+    best = ids[counts == counts.max()]
+    if best.size == 1:
+        return int(best[0])
+    for t in real:  # earliest chunk among the tied topics
+        if t in best:
+            return int(t)
+    return int(best[0])  # pragma: no cover
+
+
+def article_topics(chunks: pd.DataFrame, topic: np.ndarray, label_of, articles: pd.DataFrame,
+                   duplicates: pd.DataFrame, *, where_chunks="chunks", where_dups="duplicates") -> pd.DataFrame:
+    """One row per article in ``articles`` plus one per dropped duplicate."""
+    ch = pd.DataFrame({"article_id": chunks["article_id"].astype(str).to_numpy(),
+                       "position": chunks["position"].to_numpy(), "topic": np.asarray(topic, dtype=np.int64)})
+    known = set(articles["article_id"].astype(str))
+    unknown = ~ch["article_id"].isin(known)
+    if unknown.any():
+        row = int(np.nonzero(unknown.to_numpy())[0][0])
+        raise InputError(f"{where_chunks}: row {row}: article_id {ch['article_id'].iat[row]!r} "
+                         f"is not in the articles file")
+    ch = ch.sort_values(["article_id", "position"], kind="stable")
+    per: dict[str, tuple[int, dict]] = {}
+    for aid, g in ch.groupby("article_id", sort=False):
+        t = g["topic"].to_numpy()
+        per[aid] = (_dominant(t), _mix(t))
+    kept_ids = list(articles["article_id"].astype(str))
+    res = {aid: (*per.get(aid, (OUTLIER, {})), None) for aid in kept_ids}
+    d_ids = duplicates["article_id"].astype(str).tolist()
+    d_twins = duplicates["duplicate_of"].astype(str).tolist()
+    dup_of = dict(zip(d_ids, d_twins))
+    dup_rows = []
+    for i, (aid, twin) in enumerate(zip(d_ids, d_twins)):
+        seen = {aid}
+        while twin not in res and twin in dup_of:  # a twin that was itself dropped
+            if twin in seen:
+                raise InputError(f"{where_dups}: row {i}: duplicate_of forms a cycle through {twin!r}")
+            seen.add(twin)
+            twin = dup_of[twin]
+        if twin not in res:
+            raise InputError(f"{where_dups}: row {i}: duplicate_of {twin!r} is not in the articles file")
+        if aid in res:  # listed as dropped but present: keeps its own topic, names its twin
+            res[aid] = (res[aid][0], res[aid][1], twin)
+            continue
+        dup_rows.append((aid, res[twin][0], res[twin][1], twin))
+    final = [(aid, *res[aid]) for aid in kept_ids] + dup_rows
+    df = pd.DataFrame({
+        "article_id": [r[0] for r in final],
+        "topic": np.array([r[1] for r in final], dtype=np.int64),
+        "topic_label": [label_of(r[1]) for r in final],
+        "topic_mix": [json.dumps({str(k): round(v, 6) for k, v in sorted(r[2].items())}) for r in final],
+        "duplicate_of": pd.array([r[3] for r in final], dtype="object"),
+    })
+    return df
+
+
+def _mix_frame(at: pd.DataFrame) -> pd.DataFrame:
+    """Long form (article_id, topic, share) of non-duplicate articles' mixes."""
+    kept = at[at["duplicate_of"].isna()]
+    recs = [(a, int(t), s) for a, m in zip(kept["article_id"], kept["topic_mix"])
+            for t, s in json.loads(m).items()]
+    return pd.DataFrame(recs, columns=["article_id", "topic", "share"])
+
+
+def _shares(at: pd.DataFrame, key: pd.Series, keyname: str, label_of) -> pd.DataFrame:
+    kept = at[at["duplicate_of"].isna() & (at["topic_mix"] != "{}")].copy()  # articles with chunks
+    kept[keyname] = kept["article_id"].map(key)
+    kept = kept[kept[keyname].notna()]
+    cols = [keyname, "topic", "topic_label", "n_articles", "share"]
+    if kept.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object" if c in (keyname, "topic_label") else
+                                          ("int64" if c in ("topic", "n_articles") else "float64"))
+                             for c in cols})
+    mix = _mix_frame(kept).merge(kept[["article_id", keyname]], on="article_id")
+    n_per = kept.groupby(keyname)["article_id"].count()
+    share = mix.groupby([keyname, "topic"])["share"].sum().reset_index()
+    share["share"] = share["share"] / share[keyname].map(n_per)
+    dom = kept.groupby([keyname, "topic"])["article_id"].count().rename("n_articles").reset_index()
+    out = share.merge(dom, on=[keyname, "topic"], how="left")
+    out["n_articles"] = out["n_articles"].fillna(0).astype("int64")
+    out["topic"] = out["topic"].astype("int64")
+    out["topic_label"] = out["topic"].map(label_of)
+    out["share"] = out["share"].round(6)
+    return out[cols].sort_values([keyname, "topic"], kind="stable").reset_index(drop=True)
+
+
+def shares_over_time(at: pd.DataFrame, articles: pd.DataFrame, period: str, label_of) -> tuple[pd.DataFrame, dict]:
+    """Topic shares per period of the article's own ``date`` (``page_date`` is ignored)."""
+    dates = pd.to_datetime(articles["date"], errors="coerce", utc=True, format="mixed")
+    per = dates.dt.tz_localize(None).dt.to_period(PERIOD_FREQ[period]).astype(str)
+    per[dates.isna()] = None
+    key = pd.Series(per.to_numpy(), index=articles["article_id"].astype(str).to_numpy())
+    out = _shares(at, key, "period", label_of)
+    info = {"period": period, "articles_with_date": int(dates.notna().sum()),
+            "articles_without_date": int(dates.isna().sum())}
+    return out, info
+
+
+def shares_per_source(at: pd.DataFrame, articles: pd.DataFrame, label_of) -> pd.DataFrame:
+    key = pd.Series(articles["source"].astype(str).to_numpy(), index=articles["article_id"].astype(str).to_numpy())
+    return _shares(at, key, "source", label_of)

@@ -1,0 +1,191 @@
+"""Save and load a topic model as a directory of data files (no pickle).
+
+::
+
+    model.json               format, params, topics (ids, labels, keywords, sizes,
+                             representatives), hierarchy ids, id bookkeeping,
+                             selection table, sha256 of every other file
+    centroids.npy            (T, d) unit centroids of the final topics
+    merges.npy               (T-1, 4) Ward merge tree (see hierarchy)
+    reference_centroids.npy  (R, d) pre-override cluster centroids, for stable ids
+    knn_vectors.npy          (n, d) float32 training chunk embeddings (the predictor's index)
+    knn_labels.npy           (n,) training chunks' ``topic``
+    chunks.parquet           chunk_id, article_id, position, topic_raw, topic, probability
+
+Arrays load with ``allow_pickle=False`` and every file's hash is checked, so
+loading never executes anything from the directory. Imports neither umap nor
+hdbscan.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ModelFileError
+from ..io import atomic_path, dumps_json, read_json, sha256_file
+from . import hierarchy
+from .outliers import OUTLIER
+from .predictor import KnnPredictor
+
+FORMAT = "topicstance.topics/1"
+ARRAYS = ("centroids.npy", "merges.npy", "reference_centroids.npy", "knn_vectors.npy", "knn_labels.npy")
+OUTLIER_LABEL = "outliers"
+
+
+def topic_records(model, chunk_ids: list[str]) -> list[dict]:
+    recs = []
+    for i, t in enumerate(model.topic_ids_):
+        t = int(t)
+        recs.append({"id": t, "label": model.topic_labels_.get(t, f"topic {t}"),
+                     "keywords": [[w, s] for w, s in model.keywords_.get(t, [])],
+                     "size": int(model.sizes_[i]),
+                     "representatives": [chunk_ids[r] for r in model.representatives_.get(t, [])]})
+    return recs
+
+
+def save_model(model, out_dir: str | Path, *, chunk_ids: list[str], article_ids: list[str] | None = None,
+               positions=None, embedding_meta: dict | None = None, extra: dict | None = None) -> Path:
+    """Write a fitted :class:`TopicModel` to ``out_dir`` (replaced atomically).
+
+    ``article_ids``/``positions`` (per chunk) let ``topics cut`` rebuild article topics;
+    they default to one article per chunk.
+    """
+    out_dir = Path(out_dir)
+    chunk_ids = [str(c) for c in chunk_ids]
+    article_ids = list(chunk_ids) if article_ids is None else [str(a) for a in article_ids]
+    positions = np.zeros(len(chunk_ids), dtype=np.int64) if positions is None else np.asarray(positions, dtype=np.int64)
+    if len(chunk_ids) != model.n_samples_:
+        raise ValueError(f"{len(chunk_ids)} chunk ids for a model fitted on {model.n_samples_} chunks")
+    params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in model.get_params(deep=False).items()
+              if k not in ("reducer", "clusterer", "reference", "overrides")}
+    params["reducer"] = "UMAPReducer" if model.reducer is None else type(model.reducer).__name__
+    params["clusterer"] = "hdbscan.HDBSCAN" if model.clusterer is None else type(model.clusterer).__name__
+    with atomic_path(out_dir, is_dir=True) as tmp:
+        tmp.mkdir(parents=True, exist_ok=True)
+        arrays = {
+            "centroids.npy": np.asarray(model.centroids_, dtype=np.float32),
+            "merges.npy": np.asarray(model.merges_, dtype=np.float64),
+            "reference_centroids.npy": np.asarray(model.reference_centroids_, dtype=np.float32),
+            "knn_vectors.npy": np.asarray(model._train_X, dtype=np.float32),
+            "knn_labels.npy": np.asarray(model.labels_, dtype=np.int64),
+        }
+        for name, arr in arrays.items():
+            np.save(tmp / name, arr, allow_pickle=False)
+        pd.DataFrame({"chunk_id": chunk_ids, "article_id": article_ids, "position": positions,
+                      "topic_raw": model.labels_raw_.astype("int64"), "topic": model.labels_.astype("int64"),
+                      "probability": model.probabilities_.astype("float64")}).to_parquet(
+            tmp / "chunks.parquet", index=False)
+        meta = {
+            "format": FORMAT,
+            "params": params,
+            "n_chunks": int(model.n_samples_),
+            "dimension": int(model.n_features_in_),
+            "embedding": embedding_meta or {},
+            "min_cluster_size": int(model.min_cluster_size_),
+            "selection": model.selection_,
+            "topics": topic_records(model, list(chunk_ids)),
+            "outliers": {"raw": int((model.labels_raw_ == OUTLIER).sum()), "final": int((model.labels_ == OUTLIER).sum())},
+            "hierarchy": {"method": "ward on size-weighted topic mean embeddings",
+                          "leaf_ids": [int(t) for t in model.topic_ids_]},
+            "ids": {"next_id": int(model.next_id_), "reference_ids": [int(t) for t in model.reference_ids_],
+                    "report": model.ids_report_},
+            "overrides": model.overrides_report_,
+            "extra": extra or {},
+        }
+        meta["files"] = {name: sha256_file(tmp / name) for name in (*ARRAYS, "chunks.parquet")}
+        (tmp / "model.json").write_text(dumps_json(meta), encoding="utf-8")
+    return out_dir
+
+
+@dataclass
+class SavedTopicModel:
+    """A loaded model: topics, hierarchy, predictor. No UMAP, no HDBSCAN."""
+
+    path: Path
+    meta: dict
+    centroids: np.ndarray
+    merges: np.ndarray
+    reference_centroids: np.ndarray
+    knn_vectors: np.ndarray
+    knn_labels: np.ndarray
+    _chunks: pd.DataFrame | None = None
+    _predictor: KnnPredictor | None = None
+
+    @property
+    def topic_ids(self) -> list[int]:
+        return [int(t["id"]) for t in self.meta["topics"]]
+
+    @property
+    def sizes(self) -> list[int]:
+        return [int(t["size"]) for t in self.meta["topics"]]
+
+    @property
+    def n_topics(self) -> int:
+        return len(self.meta["topics"])
+
+    def label_of(self, t: int) -> str:
+        t = int(t)
+        if t == OUTLIER:
+            return OUTLIER_LABEL
+        for rec in self.meta["topics"]:
+            if rec["id"] == t:
+                return rec["label"]
+        return f"topic {t}"
+
+    @property
+    def chunks(self) -> pd.DataFrame:
+        if self._chunks is None:
+            self._chunks = pd.read_parquet(self.path / "chunks.parquet")
+        return self._chunks
+
+    def predictor(self) -> KnnPredictor:
+        if self._predictor is None:
+            k = int(self.meta["params"].get("knn_k", 15))
+            self._predictor = KnnPredictor(self.knn_vectors, self.knn_labels, k=k)
+        return self._predictor
+
+    def predict(self, embeddings) -> np.ndarray:
+        return self.predictor().predict(embeddings)
+
+    def predict_proba(self, embeddings) -> tuple[np.ndarray, np.ndarray]:
+        p = self.predictor()
+        return p.classes, p.predict_proba(embeddings)
+
+    def cut(self, k: int) -> hierarchy.Cut:
+        return hierarchy.cut(self.topic_ids, self.sizes, self.merges, k)
+
+    def reference(self):
+        from .stable_ids import Reference
+
+        return Reference(ids=np.asarray(self.meta["ids"]["reference_ids"], dtype=np.int64),
+                         centroids=self.reference_centroids, next_id=int(self.meta["ids"]["next_id"]))
+
+
+def load_model(path: str | Path, *, verify: bool = True, mmap: bool = True) -> SavedTopicModel:
+    """Load a model directory written by :func:`save_model`; raise ModelFileError when it is not one."""
+    d = Path(path)
+    mj = d / "model.json"
+    if not mj.exists():
+        raise ModelFileError(f"{d}: not a topic model directory (no model.json)")
+    try:
+        meta = read_json(mj)
+    except ValueError as exc:
+        raise ModelFileError(f"{mj}: not valid JSON ({exc})") from None
+    if meta.get("format") != FORMAT:
+        raise ModelFileError(f"{mj}: format {meta.get('format')!r}, this version reads {FORMAT!r}; refit the topics")
+    for name in (*ARRAYS, "chunks.parquet"):
+        f = d / name
+        if not f.exists():
+            raise ModelFileError(f"{d}: missing {name}")
+        if verify and sha256_file(f) != meta.get("files", {}).get(name):
+            raise ModelFileError(f"{f}: changed since the model was saved (sha256 mismatch)")
+    arrs = {}
+    for name in ARRAYS:
+        try:
+            arrs[name[:-4]] = np.load(d / name, mmap_mode="r" if mmap else None, allow_pickle=False)
+        except ValueError as exc:
+            raise ModelFileError(f"{d / name}: not a plain NumPy array ({exc})") from None
+    return SavedTopicModel(path=d, meta=meta, **arrs)

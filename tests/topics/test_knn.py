@@ -1,0 +1,23 @@
+import numpy as np
+
+from topicstance.topics.knn import exact_knn, exact_knn_to, unit_rows
+
+
+def test_exact_knn_matches_brute_force_and_puts_self_first():
+    rng = np.random.default_rng(1)
+    X = unit_rows(rng.normal(size=(50, 8)))
+    idx, dist = exact_knn(X, 6, block=7)
+    S = X @ X.T
+    for i in range(50):
+        assert idx[i, 0] == i and dist[i, 0] == 0.0
+        expect = np.argsort(-S[i], kind="stable")[:6]
+        assert set(idx[i]) == set(expect)
+        assert np.all(np.diff(dist[i]) >= -1e-6)
+
+
+def test_knn_to_queries_returns_nearest_training_rows():
+    rng = np.random.default_rng(2)
+    X = unit_rows(rng.normal(size=(30, 5)))
+    idx, dist = exact_knn_to(X[:3], X, 1)
+    assert idx[:, 0].tolist() == [0, 1, 2]
+    assert np.allclose(dist[:, 0], 0.0, atol=1e-6)

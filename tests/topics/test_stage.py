@@ -1,0 +1,118 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from topicstance import schema
+from topicstance.cli import main
+from topicstance.errors import InputError
+from topicstance.params import TopicsParams
+from topicstance.topics.stage import fit_topics
+
+from .conftest import small_project
+
+
+def _run(root, data, **kw):
+    return fit_topics(data / "chunks.parquet", data / "embeddings", data / "articles.parquet",
+                      data / "duplicates.parquet", root / "models", data, root / "reports", TopicsParams(),
+                      overrides_path=root / "topic_overrides.yaml", **kw)
+
+
+@pytest.fixture(scope="module")
+def project(themed_texts, themed_embeddings, tmp_path_factory):
+    root = tmp_path_factory.mktemp("proj")
+    texts = themed_texts[0]
+    n_art = len(texts) // 2
+    data = small_project(root, texts, themed_embeddings,
+                         duplicates=[("dupA", "a000"), ("dupB", "dupA")])
+    res = _run(root, data)
+    return root, data, res, n_art
+
+
+def test_stage_writes_every_output_with_the_contract(project):
+    root, data, res, n_art = project
+    topics = schema.read_table(data / "topics.parquet", schema.TOPICS)
+    assert len(topics) == 120 and (topics["topic"] >= -1).all()
+    at = schema.read_table(data / "article_topics.parquet", schema.ARTICLE_TOPICS)
+    assert len(at) == n_art + 2
+    d = at.set_index("article_id")
+    assert d.loc["dupA", "topic"] == d.loc["a000", "topic"] and d.loc["dupB", "duplicate_of"] == "a000"
+    coords = pd.read_parquet(data / "chunk_coords.parquet")
+    assert list(coords.columns) == ["chunk_id", "x", "y"] and np.isfinite(coords[["x", "y"]]).all().all()
+    for f in ("topic_shares_time.parquet", "topic_shares_source.parquet"):
+        assert len(pd.read_parquet(data / f)) > 0
+    csv = pd.read_csv(root / "reports" / "topics.csv")
+    assert {"id", "label", "keywords", "size", "representative_chunks"} <= set(csv.columns)
+    assert csv["size"].sum() == 120
+    m = json.loads((root / "reports" / "topics_metrics.json").read_text())
+    for key in ("n_topics", "outlier_share_raw", "outlier_share", "npmi_coherence", "topic_diversity",
+                "stability", "min_cluster_size", "min_cluster_size_selection"):
+        assert key in m
+    assert m["n_topics"] >= 2 and m["stability"]["ari_shuffled_order"] is not None
+    assert len(m["min_cluster_size_selection"]["candidates"]) == 5
+
+
+def test_rerun_keeps_ids_and_applies_overrides(project):
+    root, data, res, _ = project
+    before = pd.read_parquet(data / "topics.parquet")
+    ids = sorted(set(before["topic"]) - {-1})
+    a, b = ids[0], ids[1]
+    (root / "topic_overrides.yaml").write_text(f"merge:\n  - [{a}, {b}]\nrename:\n  {a}: Renamed\n")
+    try:
+        res2 = _run(root, data)  # previous model = models/topics
+        after = pd.read_parquet(data / "topics.parquet")
+        expect = before["topic"].replace({b: a})
+        assert (after["topic"] == expect).all()
+        assert res2["metrics"]["ids"]["previous_model"] is True
+        csv = pd.read_csv(root / "reports" / "topics.csv").set_index("id")
+        assert csv.loc[a, "label"] == "Renamed" and b not in csv.index
+        res3 = _run(root, data)  # and again: overrides survive
+        assert (pd.read_parquet(data / "topics.parquet")["topic"] == expect).all()
+        assert res3["metrics"]["overrides"]["applied_merges"] == [{"into": a, "topics": [a, b]}]
+    finally:
+        (root / "topic_overrides.yaml").unlink()
+        _run(root, data)
+
+
+def test_cli_fit_and_cut(project, tmp_path, capsys):
+    root, data, _, n_art = project
+    rc = main(["topics", "fit", "--chunks", str(data / "chunks.parquet"), "--embeddings", str(data / "embeddings"),
+               "--articles", str(data / "articles.parquet"), "--duplicates", str(data / "duplicates.parquet"),
+               "--models", str(root / "models"), "--data", str(data), "--reports", str(root / "reports"),
+               "--params", str(tmp_path / "missing.yaml"), "--overrides", str(tmp_path / "none.yaml")])
+    assert rc == 0
+    out = tmp_path / "cut.csv"
+    assert main(["topics", "cut", str(root), "--n-topics", "2", "--out", str(out)]) == 0
+    df = pd.read_csv(out)
+    assert list(df.columns) == ["article_id", "topic"] and len(df) == n_art + 2
+    assert df["topic"][df["topic"] >= 0].nunique() <= 2
+    big = tmp_path / "big.csv"
+    assert main(["topics", "cut", str(root), "--n-topics", "999", "--out", str(big)]) == 0
+    assert "unchanged" in capsys.readouterr().err
+    at = pd.read_parquet(data / "article_topics.parquet")
+    assert pd.read_csv(big)["topic"].tolist() == at["topic"].tolist()
+
+
+def test_cli_user_errors_are_one_line(tmp_path, capsys):
+    rc = main(["topics", "cut", str(tmp_path), "--n-topics", "3", "--out", str(tmp_path / "x.csv")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "no model.json" in err and "Traceback" not in err
+
+
+def test_mismatched_embeddings_are_named(project, tmp_path):
+    root, data, _, _ = project
+    ch = pd.read_parquet(data / "chunks.parquet")
+    ch.loc[3, "chunk_id"] = "other"
+    ch.to_parquet(tmp_path / "chunks.parquet", index=False)
+    with pytest.raises(InputError, match="row 3"):
+        fit_topics(tmp_path / "chunks.parquet", data / "embeddings", data / "articles.parquet",
+                   data / "duplicates.parquet", tmp_path / "m", tmp_path / "d", tmp_path / "r", TopicsParams())
+
+
+def test_single_article_corpus_works(themed_texts, themed_embeddings, tmp_path):
+    texts = themed_texts[0][:12]
+    data = small_project(tmp_path, texts, themed_embeddings[:12], article_of=["only"] * 12)
+    res = _run(tmp_path, data)
+    at = pd.read_parquet(data / "article_topics.parquet")
+    assert at["article_id"].tolist() == ["only"] and res["metrics"]["n_chunks"] == 12
