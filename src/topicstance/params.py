@@ -77,7 +77,12 @@ class EmbedParams:
 
 @dataclass(frozen=True)
 class TopicsParams:
-    """The ``topics`` stage (see topicstance.topics.selection). ``min_cluster_size: auto`` picks
+    """The ``topics`` stage (see topicstance.topics.selection). ``unit: article`` (default) makes
+    the article the unit when the fit knows each chunk's article (the stage always does): the
+    reducer is fitted on one vector per article and chunks are placed on that map,
+    ``min_cluster_size`` and its candidates count articles (scaled to chunks by the corpus's
+    mean chunks per article), and the silhouette is scored per article; ``unit: chunk`` treats
+    every chunk as a document. ``min_cluster_size: auto`` picks
     a candidate by ``selection``: ``silhouette`` (highest cosine silhouette of the topics in
     embedding space, one UMAP run), or a stability ARI (``resample``: re-cluster 80% resamples;
     ``seeds``: a UMAP run per stability seed) where the smallest candidate within
@@ -90,7 +95,8 @@ class TopicsParams:
     min_dist: float = 0.0
     metric: str = "cosine"
     min_cluster_size: Union[int, str] = "auto"
-    min_cluster_size_candidates: tuple = (5, 10, 15, 25, 40)
+    min_cluster_size_candidates: tuple = (3, 5, 8, 12, 20, 30, 50, 80)
+    unit: str = "article"
     min_samples: Union[int, None] = None
     selection: str = "silhouette"
     selection_tolerance: float = 0.02
@@ -120,6 +126,8 @@ class TopicsParams:
                and all(isinstance(c, int) and not isinstance(c, bool) and c >= 2
                        for c in self.min_cluster_size_candidates),
                "topics.min_cluster_size_candidates", "must be a non-empty list of integers >= 2")
+        _check(self.unit in ("article", "chunk"), "topics.unit",
+               f"must be article or chunk, got {self.unit!r}")
         _check(self.min_samples is None or (isinstance(self.min_samples, int) and self.min_samples >= 1),
                "topics.min_samples", f"must be null or an integer >= 1, got {self.min_samples!r}")
         _check(self.selection in ("silhouette", "resample", "seeds"), "topics.selection",

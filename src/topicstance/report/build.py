@@ -1,0 +1,133 @@
+"""The ``report`` stage: figures in reports/figures/ and the interactive reports/topic_map.html.
+
+Reads only precomputed outputs (2-D coordinates from the topics stage, topic
+keywords and hierarchy from models/topics, stance predictions and evaluation
+from the stance stages): nothing is refitted here.
+"""
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..io import write_text
+from ..params import ReportParams
+from . import figures
+from .html_map import build_map_html
+from .palette import topic_colours
+
+
+def _topics_table(models_dir: Path) -> tuple[pd.DataFrame, dict]:
+    meta = json.loads((models_dir / "topics" / "model.json").read_text(encoding="utf-8"))
+    rows = [{"id": int(t["id"]), "label": t["label"], "size": int(t["size"]),
+             "keywords": [(w, float(s)) for w, s in t["keywords"]]} for t in meta["topics"]]
+    return pd.DataFrame(rows), meta
+
+
+def stance_by_topic(stance: pd.DataFrame, topics: pd.DataFrame, labels: dict[int, str]) -> pd.DataFrame:
+    """Share (and, in ``attrs['counts']``, count) of chunks per topic and target x stance."""
+    df = stance.merge(topics[["chunk_id", "topic"]], on="chunk_id")
+    df["col"] = df["target"] + ": " + df["stance"]
+    counts = df.pivot_table(index="topic", columns="col", values="chunk_id", aggfunc="count", fill_value=0)
+    order = [f"{t}: {s}" for t in sorted(df["target"].unique()) for s in ("FAVOR", "AGAINST", "NONE")]
+    counts = counts.reindex(columns=order, fill_value=0)
+    per_target_total = df.groupby(["topic", "target"]).size().unstack(fill_value=0)
+    share = counts.copy().astype(float)
+    for c in share.columns:
+        tgt = c.split(": ")[0]
+        share[c] = counts[c] / per_target_total[tgt].reindex(counts.index).replace(0, np.nan)
+    share = share.fillna(0.0)
+    idx = [f"{t}: {textwrap.shorten(labels.get(int(t), 'outliers'), 30, placeholder='…')}" for t in share.index]
+    share.index = idx
+    counts.index = idx
+    share.attrs["counts"] = counts
+    return share
+
+
+def build_report(data_dir: str | Path, models_dir: str | Path, reports_dir: str | Path, p: ReportParams,
+                 targets: list[str]) -> dict:
+    data_dir, models_dir, reports_dir = Path(data_dir), Path(models_dir), Path(reports_dir)
+    fig_dir = reports_dir / "figures"
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    ttab, meta = _topics_table(models_dir)
+    labels = dict(zip(ttab["id"], ttab["label"]))
+    sizes = dict(zip(ttab["id"], ttab["size"]))
+    chunks = pd.read_parquet(data_dir / "chunks.parquet")
+    topics = pd.read_parquet(data_dir / "topics.parquet")
+    coords = pd.read_parquet(data_dir / "chunk_coords.parquet")
+    articles = pd.read_parquet(data_dir / "articles.parquet", columns=["article_id", "title"])
+    pts = coords.merge(topics[["chunk_id", "topic"]], on="chunk_id").merge(
+        chunks[["chunk_id", "article_id", "text"]], on="chunk_id").merge(articles, on="article_id", how="left")
+    written = []
+    written.append(figures.topic_map(pts, ttab, fig_dir / "topic_map.png", p.dpi))
+    written.append(figures.keyword_bars({int(r.id): r.keywords for r in ttab.itertuples()}, labels, sizes,
+                                        fig_dir / "topic_keywords.png", dpi=p.dpi))
+    leaf_ids = meta["hierarchy"]["leaf_ids"]
+    merges = np.load(models_dir / "topics" / "merges.npy", allow_pickle=False)
+    leaf_labels = [f"{t}: {textwrap.shorten(labels.get(t, ''), 34, placeholder='…')} ({sizes.get(t, 0)})"
+                   for t in leaf_ids]
+    written.append(figures.dendrogram(merges, leaf_labels, fig_dir / "topic_hierarchy.png", p.dpi))
+
+    stance_path = data_dir / "stance.parquet"
+    stance = pd.read_parquet(stance_path) if stance_path.exists() else None
+    if stance is not None:
+        table = stance_by_topic(stance, topics, labels)
+        written.append(figures.stance_heatmap(table, fig_dir / "stance_by_topic.png", p.dpi))
+        wide = stance.pivot_table(index="chunk_id", columns="target", values="stance", aggfunc="first")
+        wide.columns = [f"stance_{c}" for c in wide.columns]
+        pts = pts.merge(wide, left_on="chunk_id", right_index=True, how="left")
+    written += _stance_eval_figures(reports_dir, fig_dir, p)
+
+    # the interactive page
+    sample = pts if len(pts) <= p.max_points else pts.sample(p.max_points, random_state=p.map_random_state)
+    sample = sample.sort_values("chunk_id")
+    sample = sample.assign(label=sample["topic"].map(lambda t: labels.get(int(t), "outliers")),
+                           text=sample["text"].map(lambda s: textwrap.shorten(s, p.excerpt_chars, placeholder="…")))
+    for t in targets:
+        if f"stance_{t}" not in sample.columns:
+            sample[f"stance_{t}"] = ""
+    cols = topic_colours(sorted(set(ttab["id"]) | set(sample["topic"])))
+    centres = pts.groupby("topic")[["x", "y"]].median()
+    trows = []
+    for r in ttab.itertuples():
+        if r.id not in centres.index:
+            continue
+        trows.append({"id": int(r.id), "label": r.label, "short": textwrap.shorten(r.label, 24, placeholder="…"),
+                      "size": int(r.size), "colour": cols[int(r.id)], "cx": float(centres.loc[r.id, "x"]),
+                      "cy": float(centres.loc[r.id, "y"])})
+    html = build_map_html(sample, pd.DataFrame(trows), targets,
+                          title=f"topicstance: {len(pts)} chunks, {len(trows)} topics")
+    write_text(reports_dir / "topic_map.html", html)
+    written.append(reports_dir / "topic_map.html")
+    return {"written": [str(w) for w in written], "points_in_page": int(len(sample))}
+
+
+def _stance_eval_figures(reports_dir: Path, fig_dir: Path, p: ReportParams) -> list[Path]:
+    """Confusion matrices and the learning curve from the stance evaluation's plot data."""
+    out = []
+    sdir = reports_dir / "stance"
+    conf = sdir / "confusion.csv"
+    if conf.exists():
+        df = pd.read_csv(conf)
+        mats = {}
+        for tgt, g in df.groupby("target"):
+            labs = ["FAVOR", "AGAINST", "NONE"]
+            m = np.zeros((3, 3), dtype=int)
+            for a, b in zip(g["actual"], g["predicted"]):
+                m[labs.index(a), labs.index(b)] += 1
+            mats[str(tgt)] = (labs, m)
+        out.append(figures.confusion(mats, fig_dir / "stance_confusion.png", p.dpi))
+    lc = sdir / "learning_curve.csv"
+    if lc.exists():
+        raw = pd.read_csv(lc)
+        long = []
+        for metric in ("macro_f1", "f_avg"):
+            sd = raw.get(f"{metric}_sd", pd.Series(0.0, index=raw.index)).fillna(0.0)
+            long.append(pd.DataFrame({"series": metric, "n_train": raw["n_train"], "score": raw[metric],
+                                      "lo": raw[metric] - sd, "hi": raw[metric] + sd,
+                                      "supported": raw["supported"].astype(bool)}))
+        out.append(figures.learning_curve(pd.concat(long), fig_dir / "stance_learning_curve.png", p.dpi))
+    return out

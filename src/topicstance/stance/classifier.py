@@ -1,0 +1,266 @@
+"""`StanceClassifier`: (text, target) -> FAVOR / AGAINST / NONE with probabilities.
+
+A scikit-learn style estimator: ``__init__`` only stores its parameters,
+``fit(texts, targets, labels)`` returns ``self``, learned state ends in ``_``,
+and ``predict``/``predict_proba`` begin with ``check_is_fitted``. The columns
+of ``predict_proba`` are ``classes_ == ("FAVOR", "AGAINST", "NONE")``.
+
+Methods (``stance.method``):
+
+``tfidf``
+    word 1-3 + char 2-5-gram tf-idf, target-aware, logistic regression.
+``embedding-lr``
+    frozen sentence embeddings (all-MiniLM-L6-v2), target-aware, logistic regression.
+``hybrid``
+    both feature sets in one target-aware logistic regression (feature fusion).
+``setfit``
+    SetFit contrastive fine-tuning of the body (from the local model folder,
+    ``setfit_max_steps`` steps), then a target-aware logistic-regression head on
+    the fine-tuned embeddings.
+``ensemble``
+    ``hybrid`` and ``setfit`` together: the normalised geometric mean of their
+    probabilities.
+
+"Target-aware" is explained in :mod:`.targets`; a target unseen in training
+falls back to the shared weights. Class weighting ``balanced`` reweights each
+class by n / (3 * n_class) against imbalance.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from ..errors import InputError, ParamsError
+from . import CLASSES
+from .head import LinearHead
+from .labels import unit_id
+from .ngrams import NgramFeatures
+from .targets import TargetBlocks
+
+METHODS = ("tfidf", "embedding-lr", "hybrid", "setfit", "ensemble")
+# component name -> the feature sets it reads
+COMPONENT_FEATURES = {"tfidf": ("ngrams",), "embedding-lr": ("frozen",), "hybrid": ("ngrams", "frozen"),
+                      "setfit": ("tuned",)}
+METHOD_COMPONENTS = {"tfidf": ("tfidf",), "embedding-lr": ("embedding-lr",), "hybrid": ("hybrid",),
+                     "setfit": ("setfit",), "ensemble": ("hybrid", "setfit")}
+# Inverse regularisation used when C == "auto": chosen per component by 4-fold
+# cross-validation on the SemEval-2016 training split (docs/stance.md).
+AUTO_C = {"tfidf": 0.3, "embedding-lr": 3.0, "hybrid": 1.0, "setfit": 1.0}
+
+
+def _as_list(x, name: str) -> list[str]:
+    if isinstance(x, str):
+        raise InputError(f"{name}: expected a list of strings, got one string")
+    return [str(v) for v in x]
+
+
+class StanceClassifier(BaseEstimator):
+    """Stance toward a target; see the module docstring for the methods.
+
+    Parameters mirror ``stance`` and ``embed`` in params.yaml.
+    """
+
+    def __init__(self, method: str = "hybrid", C="auto", class_weight: str = "balanced",
+                 model: str = "all-MiniLM-L6-v2", precision: str = "auto", batch_size: int = 64,
+                 cache_dir: str | None = ".cache/embeddings", setfit_max_steps: int = 200,
+                 setfit_batch_size: int = 16, random_state: int = 42, verbose: bool = False):
+        self.method = method
+        self.C = C
+        self.class_weight = class_weight
+        self.model = model
+        self.precision = precision
+        self.batch_size = batch_size
+        self.cache_dir = cache_dir
+        self.setfit_max_steps = setfit_max_steps
+        self.setfit_batch_size = setfit_batch_size
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @classmethod
+    def from_params(cls, stance, embed, method: str | None = None, **kw) -> "StanceClassifier":
+        return cls(method=method or stance.method, C=stance.C, class_weight=stance.class_weight,
+                   model=embed.model, precision=embed.precision, batch_size=embed.batch_size,
+                   cache_dir=embed.cache_dir, setfit_max_steps=stance.setfit_max_steps,
+                   setfit_batch_size=stance.setfit_batch_size, random_state=stance.random_state, **kw)
+
+    # -- helpers ------------------------------------------------------------
+    def _log(self, msg: str) -> None:
+        if self.verbose:
+            print(f"stance: {msg}", file=sys.stderr, flush=True)
+
+    def _check_params(self) -> None:
+        if self.method not in METHODS:
+            raise ParamsError(f"parameter stance.method: must be one of {', '.join(METHODS)}, got {self.method!r}")
+        if not (self.C == "auto" or (isinstance(self.C, (int, float)) and self.C > 0)):
+            raise ParamsError(f"parameter stance.C: must be 'auto' or > 0, got {self.C!r}")
+        if self.class_weight not in ("balanced", "none"):
+            raise ParamsError(f"parameter stance.class_weight: must be balanced or none, got {self.class_weight!r}")
+
+    def _c_for(self, component: str) -> float:
+        return AUTO_C[component] if self.C == "auto" else float(self.C)
+
+    @property
+    def components(self) -> tuple[str, ...]:
+        return METHOD_COMPONENTS[self.method]
+
+    def _needs(self, kind: str) -> bool:
+        return any(kind in COMPONENT_FEATURES[c] for c in self.components)
+
+    def _embedder(self, model: str | None = None):
+        from ..embed.encoder import Embedder
+
+        return Embedder(model=model or self.model, precision=self.precision, batch_size=self.batch_size,
+                        cache_dir=self.cache_dir, show_progress=False)
+
+    def frozen_embeddings(self, texts: list[str]) -> np.ndarray:
+        emb = self._embedder()
+        try:
+            return emb.encode(texts)
+        finally:
+            emb.cache.close()
+
+    def _tuned_embeddings(self, texts: list[str]) -> np.ndarray:
+        if getattr(self, "body_", None) is not None:
+            from .finetune import encode_body
+
+            return encode_body(self.body_, texts, self.batch_size)
+        emb = self._embedder(str(self.body_path_))
+        try:
+            return emb.encode(texts)
+        finally:
+            emb.cache.close()
+
+    def _features(self, texts, targets, embeddings=None) -> dict:
+        feats = {}
+        if self._needs("ngrams"):
+            feats["ngrams"] = self.ngrams_.transform(texts)
+        if self._needs("frozen"):
+            if embeddings is not None:
+                embeddings = np.asarray(embeddings, dtype=np.float32)
+                if embeddings.shape != (len(texts), self.embedding_dim_):
+                    raise InputError(f"embeddings have shape {embeddings.shape}, expected "
+                                     f"({len(texts)}, {self.embedding_dim_})")
+                feats["frozen"] = embeddings
+            else:
+                feats["frozen"] = self.frozen_embeddings(texts)
+        if self._needs("tuned"):
+            feats["tuned"] = self._tuned_embeddings(texts)
+        return feats
+
+    def _design(self, component: str, feats: dict, targets: list[str]):
+        parts = [feats[k] for k in COMPONENT_FEATURES[component]]
+        if any(sp.issparse(p) for p in parts):
+            X = sp.hstack([sp.csr_matrix(p) for p in parts], format="csr")
+        else:
+            X = np.hstack(parts) if len(parts) > 1 else parts[0]
+        return self.targets_.transform(X, targets)
+
+    # -- fit / predict ---------------------------------------------------------
+    def fit(self, texts, targets, labels, embeddings=None, ngram_counts=None) -> "StanceClassifier":
+        """Train on parallel lists.
+
+        ``embeddings`` optionally gives the frozen vectors of ``texts``;
+        ``ngram_counts`` (an :class:`~.ngrams.NgramCounts` holding these texts)
+        speeds up repeated fits on subsets of one corpus, with identical results.
+        """
+        self._check_params()
+        texts, targets, labels = _as_list(texts, "texts"), _as_list(targets, "targets"), _as_list(labels, "labels")
+        if not (len(texts) == len(targets) == len(labels)):
+            raise InputError(f"texts, targets and labels differ in length ({len(texts)}, {len(targets)}, {len(labels)})")
+        bad = sorted(set(labels) - set(CLASSES))
+        if bad:
+            raise InputError(f"unknown stance label {bad[0]!r} (expected FAVOR, AGAINST or NONE)")
+        if len(set(labels)) < 2:
+            raise InputError(f"all {len(labels)} training rows are {labels[0] if labels else '-'}: "
+                             "need at least two stance classes")
+        t0 = time.perf_counter()
+        self.classes_ = CLASSES
+        self.targets_ = TargetBlocks().fit(targets)
+        self.n_train_ = len(texts)
+        self.train_counts_ = {c: int(sum(1 for v in labels if v == c)) for c in CLASSES}
+        self.train_units_ = sorted({unit_id(t) for t in texts})
+        self.body_ = None
+        if self._needs("ngrams"):
+            self.ngrams_ = NgramFeatures().fit(texts, counts=ngram_counts)
+            self._log(f"{self.ngrams_.n_features} n-gram features")
+        if self._needs("frozen"):
+            from ..embed.model import read_model_info
+
+            info = read_model_info(self.model)
+            self.embedding_dim_ = int(info.dimension)
+            self.embedding_sha256_ = info.weights_sha256
+        if self._needs("tuned"):
+            from ..embed.model import resolve_model_path
+            from .finetune import finetune_body
+
+            self._log(f"setfit: fine-tuning the body for {self.setfit_max_steps} steps")
+            t1 = time.perf_counter()
+            self.body_ = finetune_body(texts, [f"{t}|{y}" for t, y in zip(targets, labels)],
+                                       str(resolve_model_path(self.model)), max_steps=self.setfit_max_steps,
+                                       batch_size=self.setfit_batch_size, seed=self.random_state)
+            self.finetune_seconds_ = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        feats = self._features(texts, targets, embeddings)
+        t2 = time.perf_counter()
+        self.heads_ = {}
+        cw = None if self.class_weight == "none" else "balanced"
+        for comp in self.components:
+            X = self._design(comp, feats, targets)
+            self.heads_[comp] = LinearHead(C=self._c_for(comp), class_weight=cw,
+                                           random_state=self.random_state).fit(X, labels)
+        self.fit_seconds_ = time.perf_counter() - t0
+        self.fit_timings_ = {"finetune": round(getattr(self, "finetune_seconds_", 0.0), 1),
+                             "features": round(t2 - t1, 1), "heads": round(time.perf_counter() - t2, 1)}
+        self._log(f"trained {self.method} on {len(texts)} rows in {self.fit_seconds_:.1f}s "
+                  f"(features incl. embeddings {self.fit_timings_['features']}s, "
+                  f"heads {self.fit_timings_['heads']}s, fine-tuning {self.fit_timings_['finetune']}s)")
+        return self
+
+    def predict_proba(self, texts, targets, embeddings=None) -> np.ndarray:
+        """(n, 3) probabilities, columns ``classes_`` = FAVOR, AGAINST, NONE."""
+        check_is_fitted(self, "heads_")
+        texts, targets = _as_list(texts, "texts"), _as_list(targets, "targets")
+        if len(texts) != len(targets):
+            raise InputError(f"texts and targets differ in length ({len(texts)}, {len(targets)})")
+        if not texts:
+            return np.zeros((0, len(CLASSES)))
+        feats = self._features(texts, targets, embeddings)
+        logs = [np.log(np.clip(self.heads_[c].predict_proba(self._design(c, feats, targets)), 1e-12, 1.0))
+                for c in self.components]
+        z = np.mean(logs, axis=0)
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict(self, texts, targets, embeddings=None) -> np.ndarray:
+        check_is_fitted(self, "heads_")
+        p = self.predict_proba(texts, targets, embeddings)
+        return np.array(CLASSES, dtype=object)[p.argmax(axis=1)] if len(p) else np.array([], dtype=object)
+
+    def unseen_targets(self, targets) -> int:
+        """How many of ``targets`` were not seen in training (they use the shared weights)."""
+        check_is_fitted(self, "heads_")
+        return self.targets_.unseen(_as_list(targets, "targets"))
+
+    @property
+    def uses_frozen_embeddings(self) -> bool:
+        return self._needs("frozen")
+
+    # -- persistence --------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        from .persist import save_model
+
+        return save_model(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path, *, cache_dir: str | None | object = ..., precision: str | None = None,
+             verbose: bool = False) -> "StanceClassifier":
+        from .persist import load_model
+
+        return load_model(path, cache_dir=cache_dir, precision=precision, verbose=verbose)

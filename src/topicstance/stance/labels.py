@@ -1,0 +1,149 @@
+"""Read and check a labelled stance table.
+
+Columns: ``text``, ``target``, ``stance`` (FAVOR/AGAINST/NONE, case-insensitive),
+optional ``split`` (train/test) and ``unit_id`` (sha256 of the text, first 16
+hex digits; computed with :func:`unit_id` when absent). Row numbers in messages count the header as
+row 1, as a spreadsheet shows them.
+
+Problems are errors naming the file and the row: a missing column, an empty
+text or target, an unknown stance, an unknown split value, and the same
+(text, target) labelled twice with different stances. Exact duplicate rows are
+the one documented skip: they are dropped and counted in ``df.attrs``.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from . import CLASSES
+
+SPLITS = ("train", "test")
+
+
+def normalise_text(text: str) -> str:
+    """NFC, whitespace collapsed, stripped: the form that unit ids hash."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(text))).strip()
+
+
+def unit_id(text: str) -> str:
+    """Content key of a unit, as docs/annotation.md defines it: the first 16 hex
+    digits of the sha256 of the paragraph text (UTF-8), so labels survive re-chunking."""
+    return hashlib.sha256(str(text).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def target_key(target: str) -> str:
+    """Targets match case-insensitively and ignoring surrounding space."""
+    return normalise_text(target).casefold()
+
+
+def read_table_any(path: str | Path) -> pd.DataFrame:
+    """A CSV or Parquet file, by suffix; any reader failure is a one-line InputError."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: file not found")
+    try:
+        if p.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(p)
+        return pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[])
+    except Exception as exc:  # noqa: BLE001 - a bad input file, whatever the parser says
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{p}: not a readable table ({first})") from None
+
+
+def _row(i: int) -> int:
+    return i + 2  # header is row 1
+
+
+def check_columns(df: pd.DataFrame, cols: tuple[str, ...], where) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise InputError(f"{where}: missing column {missing[0]!r} (has: {', '.join(map(str, df.columns))})")
+
+
+def check_texts(df: pd.DataFrame, where, cols: tuple[str, ...] = ("text",)) -> None:
+    for col in cols:
+        vals = df[col]
+        for i, v in enumerate(vals.tolist()):
+            if v is None or (isinstance(v, float) and v != v) or not str(v).strip():
+                raise InputError(f"{where}: row {_row(i)}: column {col!r} is empty")
+
+
+def parse_stance(value, where, i: int) -> str:
+    s = str(value).strip().upper() if value is not None else ""
+    if s not in CLASSES:
+        raise InputError(f"{where}: row {_row(i)}: unknown stance {value!r} (expected FAVOR, AGAINST or NONE)")
+    return s
+
+
+def read_labels(path: str | Path, *, split: str | None = None, require_split: bool = False) -> pd.DataFrame:
+    """Validated labels; with ``split`` only the rows whose ``split`` equals it.
+
+    Returns columns ``unit_id, text, target, stance`` (+ ``split`` when present),
+    original row numbers in ``row``; ``df.attrs['n_duplicates_dropped']`` counts
+    the exact duplicate rows skipped.
+    """
+    p = Path(path)
+    df = read_table_any(p)
+    check_columns(df, ("text", "target", "stance"), p)
+    if (split is not None or require_split) and "split" not in df.columns:
+        raise InputError(f"{p}: missing column 'split' (assign one with `topicstance stance split {p}`)")
+    if len(df) == 0:
+        raise InputError(f"{p}: no labelled rows")
+    check_texts(df, p, ("text", "target"))
+    out = pd.DataFrame({
+        "row": [_row(i) for i in range(len(df))],
+        "text": df["text"].astype(str).tolist(),
+        "target": [normalise_text(t) for t in df["target"]],
+        "stance": [parse_stance(v, p, i) for i, v in enumerate(df["stance"].tolist())],
+    })
+    if "unit_id" in df.columns and df["unit_id"].astype(str).str.strip().ne("").all():
+        out.insert(0, "unit_id", df["unit_id"].astype(str).str.strip().tolist())
+    else:
+        out.insert(0, "unit_id", [unit_id(t) for t in out["text"]])
+    if "split" in df.columns:
+        sp = [str(s).strip().lower() for s in df["split"]]
+        for i, s in enumerate(sp):
+            if s not in SPLITS and not (s == "" and not require_split and split is None):
+                raise InputError(f"{p}: row {_row(i)}: unknown split {df['split'].iloc[i]!r} (expected train or test)")
+        out["split"] = sp
+    # duplicates: identical rows are skipped (counted); conflicting labels are an error
+    key = out["text"].map(normalise_text) + "\0" + out["target"].map(target_key)
+    dup_exact = pd.Series(list(zip(key, out["stance"]))).duplicated().to_numpy()
+    n_dup = int(dup_exact.sum())
+    out = out.loc[~dup_exact].reset_index(drop=True)
+    key = key.loc[~dup_exact].reset_index(drop=True)
+    conflict = key.duplicated(keep=False)
+    if conflict.any():
+        rows = out.loc[conflict, "row"].tolist()
+        k = key[conflict].iloc[0]
+        same = out.loc[key == k, "row"].tolist()
+        raise InputError(f"{p}: rows {same[0]} and {same[1]}: the same text and target are labelled "
+                         f"{out.loc[key == k, 'stance'].iloc[0]} and {out.loc[key == k, 'stance'].iloc[1]}"
+                         f" ({len(rows)} conflicting rows in all)")
+    if split is not None:
+        out = out.loc[out["split"] == split].reset_index(drop=True)
+        if len(out) == 0:
+            raise InputError(f"{p}: no rows with split == {split!r}")
+    out.attrs["n_duplicates_dropped"] = n_dup
+    out.attrs["path"] = str(p)
+    return out
+
+
+def check_trainable(df: pd.DataFrame, where) -> list[str]:
+    """Refuse data no classifier can learn from; return warnings for weak targets."""
+    classes = sorted(set(df["stance"]))
+    if len(classes) < 2:
+        raise InputError(f"{where}: all {len(df)} labelled rows are {classes[0]}: need at least two stance classes")
+    warnings = []
+    for t, g in df.groupby(df["target"].map(target_key), sort=True):
+        cls = sorted(set(g["stance"]))
+        if len(cls) < 2:
+            warnings.append(f"{where}: target {g['target'].iloc[0]!r} has a single class ({cls[0]}, "
+                            f"{len(g)} rows): its own weights learn only that class; the shared weights still "
+                            "learn from its rows")
+    return warnings

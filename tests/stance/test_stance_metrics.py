@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score
+
+from topicstance.errors import ParamsError
+from topicstance.stance.aggregate import aggregate
+from topicstance.stance.metrics import bootstrap_ci, reliability, summary
+
+Y = ["FAVOR", "AGAINST", "NONE", "AGAINST", "AGAINST", "NONE", "FAVOR", "NONE"]
+P = ["FAVOR", "NONE", "NONE", "AGAINST", "FAVOR", "NONE", "AGAINST", "AGAINST"]
+
+
+def test_f_avg_is_mean_of_favor_and_against_f1():
+    s = summary(Y, P)
+    ref = f1_score(Y, P, labels=["FAVOR", "AGAINST"], average=None)
+    assert s["f_avg"] == pytest.approx(ref.mean())
+    assert s["macro_f1"] == pytest.approx(f1_score(Y, P, average="macro"))
+    assert s["per_class"]["AGAINST"]["support"] == 3 and s["per_class"]["AGAINST"]["predicted"] == 3
+
+
+def test_bootstrap_interval_brackets_the_estimate():
+    rng = np.random.default_rng(0)
+    y = rng.choice(["FAVOR", "AGAINST", "NONE"], 300)
+    p = np.where(rng.random(300) < 0.7, y, rng.choice(["FAVOR", "AGAINST", "NONE"], 300))
+    ci = bootstrap_ci(y, p, 500, seed=1)
+    s = summary(y, p)
+    assert ci["f_avg"][0] < s["f_avg"] < ci["f_avg"][1] and ci["macro_f1"][0] < s["macro_f1"] < ci["macro_f1"][1]
+
+
+def test_perfect_predictions_have_a_degenerate_interval():
+    ci = bootstrap_ci(Y, Y, 200)
+    assert ci["macro_f1"] == [1.0, 1.0] and ci["f_avg"] == [1.0, 1.0]
+
+
+def test_a_class_absent_from_truth_and_predictions_is_left_out_of_the_averages():
+    y = ["AGAINST", "NONE", "AGAINST"]
+    s = summary(y, y)
+    assert s["per_class"]["FAVOR"]["f1"] is None and s["macro_f1"] == 1.0 and s["f_avg"] == 1.0
+
+
+def test_ece_is_zero_when_confident_and_right_and_one_when_confident_and_wrong():
+    onehot = np.eye(3)[[0, 1, 2, 1]]
+    y = ["FAVOR", "AGAINST", "NONE", "AGAINST"]
+    assert reliability(onehot, y)[0] == pytest.approx(0.0)
+    assert reliability(onehot, ["NONE", "NONE", "FAVOR", "NONE"])[0] == pytest.approx(1.0)
+
+
+def test_max_evidence_takes_the_most_opinionated_chunk():
+    P = np.array([[0.1, 0.1, 0.8], [0.05, 0.7, 0.25], [0.6, 0.1, 0.3]])
+    p, i = aggregate(P, rule="max-evidence")
+    assert i == 1 and np.allclose(p, P[1])
+
+
+def test_mean_rule_weights_chunks_by_tokens():
+    P = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    p, _ = aggregate(P, weights=[1, 3], rule="mean")
+    assert np.allclose(p, [0.25, 0.0, 0.75])
+
+
+def test_unknown_rule_names_the_parameter():
+    with pytest.raises(ParamsError, match="stance.article_rule"):
+        aggregate(np.array([[0.2, 0.3, 0.5]]), rule="vote")

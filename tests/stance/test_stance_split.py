@@ -1,0 +1,54 @@
+import math
+
+import pandas as pd
+
+from topicstance.stance.labels import unit_id
+from topicstance.stance.split import assign_split, choose_test_units, read_frozen
+
+
+def _units(labels):
+    return labels.assign(unit_id=[unit_id(t) for t in labels["text"]])
+
+
+def _paragraph_labels(n=40):
+    """Each paragraph labelled for both targets, skewed classes as in news."""
+    rows = []
+    for i in range(n):
+        text = f"Paragraph number {i} about the war."
+        rows.append({"text": text, "target": "Russia", "stance": "AGAINST" if i % 3 == 0 else "NONE"})
+        rows.append({"text": text, "target": "Ukraine", "stance": "FAVOR" if i % 5 == 0 else "NONE"})
+    return _units(pd.DataFrame(rows))
+
+
+def test_every_target_stance_cell_gets_a_quarter_into_test():
+    df = _paragraph_labels()
+    test = set(choose_test_units(df, 0.25))
+    for (_, _), g in df.groupby(["target", "stance"]):
+        units = set(g["unit_id"])
+        assert len(units & test) >= math.ceil(0.25 * len(units))
+        assert units - test  # and at least one stays in train
+    assert len(test) / df["unit_id"].nunique() >= 0.25
+
+
+def test_choice_is_deterministic_and_independent_of_row_order():
+    df = _paragraph_labels()
+    assert choose_test_units(df) == choose_test_units(df.sample(frac=1.0, random_state=3))
+
+
+def test_a_paragraph_never_straddles_train_and_test(tmp_path):
+    df, _ = assign_split(_paragraph_labels(), tmp_path / "ts.txt")
+    assert (df.groupby("unit_id")["split"].nunique() == 1).all()
+
+
+def test_frozen_split_sends_later_labels_to_train(tmp_path):
+    first = _paragraph_labels(40)
+    df1, s1 = assign_split(first, tmp_path / "ts.txt")
+    frozen = read_frozen(tmp_path / "ts.txt")
+    more = pd.concat([first, _units(pd.DataFrame({"text": [f"A new paragraph {i}." for i in range(20)],
+                                                  "target": "Russia", "stance": "FAVOR"}))])
+    df2, s2 = assign_split(more, tmp_path / "ts.txt")
+    assert s1["created"] and not s2["created"]
+    assert read_frozen(tmp_path / "ts.txt") == frozen
+    new = df2[df2["text"].str.startswith("A new paragraph")]
+    assert (new["split"] == "train").all()
+    assert set(df2.loc[df2["split"] == "test", "unit_id"]) == set(df1.loc[df1["split"] == "test", "unit_id"])
