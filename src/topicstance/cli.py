@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "topicstance.commands.run",
     "topicstance.topics.cli",
     "topicstance.stance.cli",
+    "topicstance.commands.package",
     "topicstance.commands.predict",
     "topicstance.commands.report",
 ]

@@ -1,0 +1,85 @@
+"""``topicstance predict [FILE ... | -] --models models --format json|csv``"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..cli import add_params_arg  # noqa: F401  (kept for a uniform command interface)
+from ..errors import InputError
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("predict", help="topics and stance for new text with the saved models")
+    p.add_argument("inputs", nargs="*", default=["-"],
+                   help=".txt files, a .csv/.jsonl/.parquet with a text column, or - for stdin (default)")
+    p.add_argument("--models", default="models", help="models folder (default: models)")
+    p.add_argument("--format", choices=["json", "csv"], default="json")
+    p.add_argument("--details", action="store_true", help="include per-chunk results (json only)")
+    p.add_argument("--out", default="-", help="output file (default: stdout)")
+    p.set_defaults(func=run)
+
+
+def read_inputs(inputs: list[str]) -> list[tuple[str, str]]:
+    """(id, text) in input order."""
+    import pandas as pd
+
+    rows: list[tuple[str, str]] = []
+    for inp in inputs:
+        if inp == "-":
+            rows.append(("stdin", sys.stdin.read()))
+            continue
+        p = Path(inp)
+        if not p.exists():
+            raise InputError(f"{p}: file not found")
+        suf = p.suffix.lower()
+        if suf in (".csv", ".jsonl", ".parquet"):
+            try:
+                df = (pd.read_csv(p, dtype=object) if suf == ".csv" else
+                      pd.read_json(p, lines=True, dtype=False) if suf == ".jsonl" else pd.read_parquet(p))
+            except Exception as exc:  # noqa: BLE001 - any parse failure is the user's file
+                raise InputError(f"{p}: cannot read table ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
+            if "text" not in df.columns:
+                raise InputError(f"{p}: no 'text' column (columns: {', '.join(map(str, df.columns))})")
+            ids = df["id"].astype(str).tolist() if "id" in df.columns else [f"{p.name}:{i}" for i in range(len(df))]
+            rows += [(i, "" if not isinstance(t, str) else t) for i, t in zip(ids, df["text"])]
+        else:
+            from ..ingest.decode import Skip, decode_bytes
+
+            try:
+                text, _ = decode_bytes(p.read_bytes())
+            except Skip as exc:
+                text = ""
+                print(f"topicstance: warning: {p}: {exc}; predicted as an empty text", file=sys.stderr)
+            rows.append((str(p), text))
+    return rows
+
+
+def run(args) -> int:
+    import pandas as pd
+
+    from ..predict import load
+
+    rows = read_inputs(args.inputs)
+    models = load(args.models)
+    recs = models.predict([t for _, t in rows], details=args.details)
+    for (rid, _), r in zip(rows, recs):
+        r["id"] = rid
+    if args.format == "json":
+        text = json.dumps(recs, ensure_ascii=False, indent=2) + "\n"
+    else:
+        flat = []
+        for r in recs:
+            row = {"id": r["id"], "n_chunks": r["n_chunks"], "topic": r["topic"], "topic_label": r["topic_label"],
+                   "topic_mix": json.dumps(r["topic_mix"], sort_keys=True)}
+            for t, s in r["stance"].items():
+                row[f"{t}_stance"] = s["stance"]
+                for k in ("p_favor", "p_against", "p_none"):
+                    row[f"{t}_{k}"] = s[k]
+            flat.append(row)
+        text = pd.DataFrame(flat).to_csv(index=False)
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8")
+    return 0

@@ -1,0 +1,168 @@
+"""``topicstance.load("models").predict(texts)``: apply the saved models to new text.
+
+``load`` verifies every file under ``models/`` against ``manifest.json`` before
+it reads anything, then loads the topic predictor (arrays only: neither UMAP
+nor HDBSCAN is imported) and the stance classifier (JSON/NumPy heads). Each
+text is chunked like the corpus (``chunk.max_tokens``/``overlap_sentences`` from
+the manifest's params), embedded with the same model and precision as the
+pipeline, and gets:
+
+* ``topic``/``topic_label``: its dominant topic (the topic holding most of its
+  chunks, ties to the lower id) and ``topic_mix`` (share of chunks per topic);
+* ``stance``: per target, the label and probabilities aggregated over its
+  chunks by ``stance.article_rule`` (the rule used for articles);
+* ``chunks`` (with ``details=True``): each chunk's text, offsets, topic and stance.
+
+Output keeps the input order and count; an empty text gets a record with
+``n_chunks`` 0 and no topic or stance.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelFileError
+
+_UNSET = object()
+
+
+@dataclass
+class LoadTimes:
+    imports: float = 0.0
+    verify: float = 0.0
+    model_reads: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {"imports": round(self.imports, 4), "verify": round(self.verify, 4),
+                "model_reads": round(self.model_reads, 4)}
+
+
+@dataclass
+class Models:
+    path: Path
+    manifest: dict
+    topics: object
+    stance: object
+    times: LoadTimes = field(default_factory=LoadTimes)
+    cache_dir: object = _UNSET
+    precision: str | None = None
+    _embedder: object = None
+    _tokenizer: object = None
+
+    # ---------------------------------------------------------------- helpers
+    @property
+    def params(self) -> dict:
+        return self.manifest["params"]
+
+    @property
+    def targets(self) -> list[str]:
+        return list(self.params["stance"]["targets"])
+
+    def embedder(self):
+        if self._embedder is None:
+            from .embed.encoder import Embedder
+
+            e = self.manifest["embedding_model"]
+            pe = self.params["embed"]
+            cache = pe["cache_dir"] if self.cache_dir is _UNSET else self.cache_dir
+            self._embedder = Embedder(model=pe["model"], precision=self.precision or e.get("precision", "auto"),
+                                      batch_size=pe["batch_size"], cache_dir=cache, show_progress=False)
+            if self._embedder.info.weights_sha256 != e["weights_sha256"]:
+                raise ModelFileError(f"{self.path}: models were trained on embeddings of weights "
+                                     f"{e['weights_sha256'][:12]}..., but {pe['model']!r} resolves to "
+                                     f"{self._embedder.info.weights_sha256[:12]}...; rebuild with `dvc repro`")
+        return self._embedder
+
+    def tokenizer(self):
+        if self._tokenizer is None:
+            from .embed.model import load_tokenizer
+
+            self._tokenizer = load_tokenizer(self.params["embed"]["model"])
+        return self._tokenizer
+
+    def chunk(self, texts: list[str]) -> list[list]:
+        from .chunk import chunk_text
+
+        pc = self.params["chunk"]
+        tok = self.tokenizer()
+        return [chunk_text(t, tok, pc["max_tokens"], pc["overlap_sentences"]) if t.strip() else [] for t in texts]
+
+    # ---------------------------------------------------------------- predict
+    def predict(self, texts, *, details: bool = False, targets: list[str] | None = None) -> list[dict]:
+        from .stance import CLASSES
+        from .stance.aggregate import aggregate, label_of
+
+        if isinstance(texts, str):
+            raise TypeError("predict takes a list of texts; wrap a single text in a list")
+        texts = ["" if t is None else str(t) for t in texts]
+        targets = list(targets) if targets else self.targets
+        per_text = self.chunk(texts)
+        flat = [c for cs in per_text for c in cs]
+        owner = np.array([i for i, cs in enumerate(per_text) for _ in cs], dtype=np.int64)
+        ctexts = [c.text for c in flat]
+        vecs = self.embedder().encode(ctexts) if flat else np.zeros((0, 1), dtype=np.float32)
+        topics = self.topics.predict(vecs) if flat else np.zeros(0, dtype=np.int64)
+        probs = {t: (self.stance.predict_proba(ctexts, [t] * len(ctexts), embeddings=vecs) if flat
+                     else np.zeros((0, 3))) for t in targets}
+        ntok = np.array([c.n_tokens for c in flat], dtype=float)
+        rule = self.params["stance"]["article_rule"]
+        out = []
+        for i, text in enumerate(texts):
+            m = owner == i
+            rec: dict = {"index": i, "n_chunks": int(m.sum())}
+            if not m.any():
+                rec.update({"topic": None, "topic_label": None, "topic_mix": {}, "stance": {},
+                            "note": "empty text"})
+                out.append(rec)
+                continue
+            t_i = topics[m]
+            ids, counts = np.unique(t_i, return_counts=True)
+            mix = {int(k): round(float(c) / m.sum(), 6) for k, c in zip(ids, counts)}
+            real = [(c, -k) for k, c in zip(ids, counts) if k >= 0]
+            dom = int(-max(real)[1]) if real else -1
+            rec.update({"topic": dom, "topic_label": self.topics.label_of(dom), "topic_mix": mix})
+            st = {}
+            for t in targets:
+                p, _ = aggregate(probs[t][m], weights=ntok[m], rule=rule)
+                st[t] = {"stance": label_of(p), **{f"p_{c.lower()}": round(float(v), 6) for c, v in zip(CLASSES, p)}}
+            rec["stance"] = st
+            if details:
+                rows = []
+                for j in np.nonzero(m)[0]:
+                    c = flat[j]
+                    row = {"text": c.text, "char_start": c.char_start, "char_end": c.char_end, "n_tokens": c.n_tokens,
+                           "topic": int(topics[j]), "topic_label": self.topics.label_of(int(topics[j])), "stance": {}}
+                    for t in targets:
+                        p = probs[t][j]
+                        row["stance"][t] = {"stance": CLASSES[int(np.argmax(p))],
+                                            **{f"p_{c2.lower()}": round(float(v), 6) for c2, v in zip(CLASSES, p)}}
+                    rows.append(row)
+                rec["chunks"] = rows
+            out.append(rec)
+        return out
+
+
+def load(path: str | Path = "models", *, cache_dir=_UNSET, precision: str | None = None) -> Models:
+    """Verify and load a models folder (``models/`` of a project or of a ``topicstance run`` output)."""
+    t0 = time.perf_counter()
+    from . import manifest as mf
+    from .stance.classifier import StanceClassifier
+    from .topics.persistence import load_model as load_topics
+
+    times = LoadTimes(imports=time.perf_counter() - t0)
+    d = Path(path)
+    t1 = time.perf_counter()
+    m = mf.verify(d)
+    times.verify = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    if not (d / "topics").is_dir() or not (d / "stance").is_dir():
+        raise ModelFileError(f"{d}: needs both topics/ and stance/ model folders")
+    topics = load_topics(d / "topics", verify=False)  # already verified against the manifest
+    sc = m["params"]["embed"]["cache_dir"] if cache_dir is _UNSET else cache_dir
+    stance = StanceClassifier.load(d / "stance", cache_dir=sc, precision=precision)
+    times.model_reads = time.perf_counter() - t2
+    return Models(path=d, manifest=m, topics=topics, stance=stance, times=times, cache_dir=cache_dir,
+                  precision=precision)
