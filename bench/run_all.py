@@ -1,0 +1,19 @@
+"""`make bench`: run every benchmark in turn. Each one is resumable and skips a finished
+configuration unless given --force (pass extra arguments through: `python bench/run_all.py --force`)."""
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHES = ["embed.py", "topics_bbc.py", "stance_semeval.py", "predict.py"]
+
+if __name__ == "__main__":
+    extra = sys.argv[1:]
+    failed = []
+    for b in BENCHES:
+        print(f"== bench/{b}", flush=True)
+        args = [a for a in extra if a != "--force" or b in ("embed.py", "stance_semeval.py")]
+        if subprocess.run([sys.executable, str(HERE / b), *args]).returncode != 0:
+            failed.append(b)
+    if failed:
+        sys.exit(f"failed: {', '.join(failed)}")
