@@ -122,13 +122,9 @@ def dendrogram(linkage: np.ndarray, leaf_labels: list[str], path: Path, dpi: int
     n = len(leaf_labels)
     fig, ax = plt.subplots(figsize=(10, max(3.0, 0.32 * n + 1)))
     if n >= 2:
-        linkage = np.array(linkage, dtype=float, copy=True)
-        counts = [1] * n  # scipy wants leaf counts in column 3 (the topics stage stores chunk counts)
-        for row in linkage:
-            c = counts[int(row[0])] + counts[int(row[1])]
-            counts.append(c)
-            row[3] = c
-        linkage[:, 2] = np.maximum.accumulate(linkage[:, 2])
+        from .stats import scipy_linkage
+
+        linkage = scipy_linkage(linkage)
         _dend(linkage, labels=leaf_labels, orientation="right", ax=ax, color_threshold=0,
               above_threshold_color="#555", leaf_font_size=9)
     else:
