@@ -95,12 +95,12 @@ class TopicsParams:
     min_dist: float = 0.0
     metric: str = "cosine"
     min_cluster_size: Union[int, str] = "auto"
-    min_cluster_size_candidates: tuple = (3, 5, 8, 12, 20, 30, 50, 80)
+    min_cluster_size_candidates: tuple = (3, 5, 8, 12, 20, 30, 50, 80, 130, 200)
     unit: str = "article"
     min_samples: Union[int, None] = None
     selection: str = "silhouette"
     selection_tolerance: float = 0.02
-    outlier_threshold: float = 0.3
+    outlier_threshold: float = 0.2
     top_n_words: int = 10
     n_representative: int = 3
     label_words: int = 3

@@ -56,3 +56,57 @@ def test_scaled_candidate_on_a_subsample():
     assert selection.scaled(40, 1000, 4000) == 10
     assert selection.scaled(40, 4000, 4000) == 40
     assert len(selection.subsample(50, 20, 0)) == 20 and np.all(np.diff(selection.subsample(50, 20, 0)) > 0)
+
+
+def _articles_of_near_duplicate_chunks(n_themes=4, per_theme=15, chunks=4, dim=32, seed=0):
+    """Themes of articles; each article is a few near-duplicate chunks (as real chunks of one story are)."""
+    rng = np.random.default_rng(seed)
+    themes = rng.normal(size=(n_themes, dim))
+    themes /= np.linalg.norm(themes, axis=1, keepdims=True)
+    X, art, theme = [], [], []
+    for t in range(n_themes):
+        for a in range(per_theme):
+            centre = themes[t] + 0.35 * rng.normal(size=dim) / np.sqrt(dim) * 3
+            for _ in range(chunks):
+                X.append(centre + 0.03 * rng.normal(size=dim))
+                art.append(f"t{t}a{a}")
+                theme.append(t)
+    X = np.asarray(X, dtype=np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    texts = [f"theme{t} word{i % 7} article {a}" for i, (t, a) in enumerate(zip(theme, art))]
+    return texts, X, np.asarray(art), np.asarray(theme)
+
+
+def test_grouped_fit_does_not_select_single_article_clusters():
+    from sklearn.metrics import adjusted_rand_score
+
+    texts, X, art, theme = _articles_of_near_duplicate_chunks()
+    # per chunk, each article's near-duplicate chunks are a tight cluster of their own and win
+    flat = TopicModel(min_cluster_size_candidates=(3, 5, 8, 12, 20)).fit(texts, X)
+    assert flat.selection_["level"] == "chunk" and flat.n_topics_ > 10
+
+    m = TopicModel(min_cluster_size_candidates=(3, 5, 8, 12, 20)).fit(texts, X, groups=art)
+    sel = m.selection_
+    assert sel["unit"] == "article" and sel["level"] == "article" and sel["chunks_per_unit"] == 4.0
+    assert m.min_cluster_size_ == 4 * m.min_cluster_size_unit_ == sel["chosen_chunks"]
+    for row in sel["candidates"]:
+        assert row["min_cluster_size_chunks"] == 4 * row["min_cluster_size"]
+    # no topic is made of one article's chunks, and the themes come out
+    arts_per_topic = {t: len(set(art[m.labels_ == t])) for t in m.topic_ids_}
+    assert min(arts_per_topic.values()) >= 3
+    assert m.n_topics_ == 4 and adjusted_rand_score(theme, m.labels_) > 0.9
+
+
+def test_groups_must_match_the_chunks_and_unit_chunk_ignores_them(blobs):
+    import pytest
+
+    from topicstance.errors import InputError
+
+    texts, X, _ = blobs
+    with pytest.raises(InputError, match="groups"):
+        TopicModel(min_cluster_size=5).fit(texts, X, groups=["a"] * 3)
+    g = [f"a{i // 2}" for i in range(len(texts))]
+    m = TopicModel(min_cluster_size=5, unit="chunk").fit(texts, X, groups=g)
+    assert m.unit_ == "chunk" and m.min_cluster_size_ == 5 and m.map_unit_ == "chunk"
+    m2 = TopicModel(min_cluster_size=5).fit(texts, X, groups=g)
+    assert m2.unit_ == "article" and m2.min_cluster_size_ == 10 and m2.map_unit_ == "article"

@@ -50,7 +50,12 @@ def test_stage_writes_every_output_with_the_contract(project):
                 "stability", "min_cluster_size", "min_cluster_size_selection"):
         assert key in m
     assert m["n_topics"] >= 2 and m["stability"]["ari_shuffled_order"] is not None
-    assert len(m["min_cluster_size_selection"]["candidates"]) == 5
+    sel = m["min_cluster_size_selection"]
+    assert len(sel["candidates"]) == len(TopicsParams().min_cluster_size_candidates)
+    # the stage passes article ids: candidates count articles (2 chunks each here), scored per article
+    assert sel["unit"] == "article" and sel["level"] == "article" and sel["chunks_per_unit"] == 2.0
+    assert all(r["min_cluster_size_chunks"] == 2 * r["min_cluster_size"] for r in sel["candidates"])
+    assert m["min_cluster_size"] == sel["chosen_chunks"] == 2 * m["min_cluster_size_in_unit"]
 
 
 def test_rerun_keeps_ids_and_applies_overrides(project):

@@ -4,7 +4,8 @@ Small single-purpose modules, each documented in its own docstring:
 
 * ``model``       -- :class:`TopicModel`, the scikit-learn style estimator
 * ``components``  -- default reducer (UMAP on an exact cosine kNN graph) and clusterer (HDBSCAN)
-* ``selection``   -- ``min_cluster_size: auto`` by stability across seeds
+* ``selection``   -- ``min_cluster_size: auto`` (article-level silhouette by default; stability options)
+* ``groups``      -- chunks grouped by article: article vectors, dominant topics, article subsamples
 * ``outliers``    -- centroids and outlier reassignment
 * ``ctfidf``      -- c-TF-IDF keywords, labels, representative chunks
 * ``hierarchy``   -- Ward merge tree over topics and ``cut(K)``

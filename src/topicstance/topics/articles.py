@@ -2,8 +2,12 @@
 
 * topic mix: the share of an article's chunks in each topic (outliers as -1);
 * dominant topic: the topic with the largest share, preferring real topics
-  over -1 (an article is an outlier only when all its chunks are), ties to the
-  topic of the earliest chunk;
+  over -1 (an article is an outlier only when all its chunks are); a tie goes
+  to the tied topic whose centroid is most cosine-similar to the article as a
+  whole (the unit mean of its chunk vectors) when the embeddings are given,
+  else (and on equal similarity) to the topic of the earliest chunk. Short
+  articles tie often (two chunks, two topics), and the earliest chunk is
+  often a scene-setting lead;
 * a dropped duplicate (duplicates.parquet) gets its kept twin's topic, label
   and mix, and ``duplicate_of`` names the twin;
 * shares over time use the article's own ``date`` only (never ``page_date``);
@@ -30,7 +34,9 @@ def _mix(topics: np.ndarray) -> dict[int, float]:
     return {int(t): float(c) / len(topics) for t, c in zip(ids, counts)}
 
 
-def _dominant(topics_in_order: np.ndarray) -> int:
+def _dominant(topics_in_order: np.ndarray, sim=None) -> int:
+    """Dominant topic of one article's chunk topics (in chunk order); ``sim(topic)`` is the
+    article's similarity to a topic, used to break ties."""
     real = topics_in_order[topics_in_order != OUTLIER]
     if real.size == 0:
         return OUTLIER
@@ -38,15 +44,40 @@ def _dominant(topics_in_order: np.ndarray) -> int:
     best = ids[counts == counts.max()]
     if best.size == 1:
         return int(best[0])
+    if sim is not None:
+        s = np.array([sim(int(t)) for t in best])
+        best = best[s >= s.max() - 1e-6]
+        if best.size == 1:
+            return int(best[0])
     for t in real:  # earliest chunk among the tied topics
         if t in best:
             return int(t)
     return int(best[0])  # pragma: no cover
 
 
+def similarity_lookup(article_ids, X: np.ndarray, topic: np.ndarray):
+    """``f(article_id) -> (topic -> cosine of the article vector to the topic centroid)``."""
+    from .groups import Groups
+    from .outliers import centroids
+
+    aids = [str(a) for a in article_ids]
+    g = Groups.from_labels(aids)
+    A = g.vectors(X)
+    ids, C, _ = centroids(X, np.asarray(topic, dtype=np.int64))
+    row_of = {a: int(c) for a, c in zip(aids, g.codes)}
+    col_of = {int(t): i for i, t in enumerate(ids)}
+
+    def for_article(aid):
+        r = row_of[str(aid)]
+        return lambda t: float(A[r] @ C[col_of[t]]) if t in col_of else -2.0
+    return for_article
+
+
 def article_topics(chunks: pd.DataFrame, topic: np.ndarray, label_of, articles: pd.DataFrame,
-                   duplicates: pd.DataFrame, *, where_chunks="chunks", where_dups="duplicates") -> pd.DataFrame:
-    """One row per article in ``articles`` plus one per dropped duplicate."""
+                   duplicates: pd.DataFrame, *, where_chunks="chunks", where_dups="duplicates",
+                   embeddings: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per article in ``articles`` plus one per dropped duplicate (``embeddings``, per
+    chunk row, break dominant-topic ties; see the module doc)."""
     ch = pd.DataFrame({"article_id": chunks["article_id"].astype(str).to_numpy(),
                        "position": chunks["position"].to_numpy(), "topic": np.asarray(topic, dtype=np.int64)})
     known = set(articles["article_id"].astype(str))
@@ -55,11 +86,12 @@ def article_topics(chunks: pd.DataFrame, topic: np.ndarray, label_of, articles: 
         row = int(np.nonzero(unknown.to_numpy())[0][0])
         raise InputError(f"{where_chunks}: row {row}: article_id {ch['article_id'].iat[row]!r} "
                          f"is not in the articles file")
+    sims = None if embeddings is None else similarity_lookup(ch["article_id"], np.asarray(embeddings), ch["topic"])
     ch = ch.sort_values(["article_id", "position"], kind="stable")
     per: dict[str, tuple[int, dict]] = {}
     for aid, g in ch.groupby("article_id", sort=False):
         t = g["topic"].to_numpy()
-        per[aid] = (_dominant(t), _mix(t))
+        per[aid] = (_dominant(t, None if sims is None else sims(aid)), _mix(t))
     kept_ids = list(articles["article_id"].astype(str))
     res = {aid: (*per.get(aid, (OUTLIER, {})), None) for aid in kept_ids}
     d_ids = duplicates["article_id"].astype(str).tolist()

@@ -2,7 +2,9 @@
 
 Chunk topics are mapped through the hierarchy cut, each article's dominant
 topic is recomputed from its mapped chunk mix (so two merged minor topics can
-outvote a larger one), and dropped duplicates take their twin's topic.
+outvote a larger one; ties as in :mod:`articles`, by the article's similarity
+to the merged topics' centroids, from the model's stored chunk vectors), and
+dropped duplicates take their twin's topic.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..io import write_text
-from .articles import _dominant
+from .articles import _dominant, similarity_lookup
 from .outliers import OUTLIER
 from .persistence import load_model
 
@@ -31,8 +33,9 @@ def cut_articles(root: str | Path, k: int, out: str | Path) -> dict:
     c = model.cut(k)
     ch = model.chunks.copy()
     ch["topic_k"] = c.apply(ch["topic"].to_numpy())
+    sims = similarity_lookup(ch["article_id"], np.asarray(model.knn_vectors), ch["topic_k"].to_numpy())
     ch = ch.sort_values(["article_id", "position"], kind="stable")
-    dom = {aid: _dominant(g["topic_k"].to_numpy()) for aid, g in ch.groupby("article_id", sort=False)}
+    dom = {aid: _dominant(g["topic_k"].to_numpy(), sims(aid)) for aid, g in ch.groupby("article_id", sort=False)}
     topics = []
     for aid, twin in zip(at["article_id"].astype(str), at["duplicate_of"]):
         src = twin if isinstance(twin, str) and twin else aid

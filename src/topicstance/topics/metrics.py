@@ -66,21 +66,34 @@ def _run_topic(model, X_rows, U, mcs):
 
 
 def stability(model, X: np.ndarray) -> dict:
-    """Seed and shuffled-order stability of a fitted :class:`TopicModel` on embeddings ``X``."""
+    """Seed and shuffled-order stability of a fitted :class:`TopicModel` on embeddings ``X``.
+
+    Every run repeats the model's own pipeline (map on articles when the model's map is, the
+    same ``min_cluster_size`` in chunks, outliers reassigned). On more than ``stability_max_n``
+    chunks it runs on a subsample (whole articles when grouped), with ``min_cluster_size``
+    scaled to it. The shuffled run reorders the chunks (and so the articles) before the map,
+    then its labels are put back in the original order before the ARI.
+    """
     from .knn import unit_rows
 
     X = unit_rows(X)
     n = X.shape[0]
+    grp = getattr(model, "_groups", None)
+    mg = getattr(model, "_map_groups", None)
     sr = model.seed_runs_
     if sr is not None:
         rows, mcs, labels, runs = sr["rows"], sr["min_cluster_size"], dict(sr["labels"]), sr["runs"]
     else:
-        rows = selection.subsample(n, model.stability_max_n, model.random_state)
+        rows = grp.subsample(model.stability_max_n, model.random_state) if grp is not None else \
+            selection.subsample(n, model.stability_max_n, model.random_state)
         mcs = selection.scaled(model.min_cluster_size_, len(rows), n)
-        main = (model.random_state, model.embedding_) if len(rows) == n else None
-        runs = model.seed_runs(X, rows, knn=model.knn_graph(X) if len(rows) == n else None, main=main)
+        full = len(rows) == n
+        main = (model.random_state, model.embedding_) if full else None
+        knn = model.knn_graph(X, mg) if full else None
+        runs = model.seed_runs(X, rows, knn=knn, main=main)
         labels = {s: _run_topic(model, X[rows], U, mcs) for s, U in runs.reduced.items()}
     Xs = X[rows]
+    sub_map = None if mg is None else (mg if len(rows) == n else model.map_groups(mg.take(rows)))
     seeds = sorted(labels)
     pair_ari = {f"{a}-{b}": round(float(adjusted_rand_score(labels[a], labels[b])), 6)
                 for a, b in itertools.combinations(seeds, 2)}
@@ -89,13 +102,20 @@ def stability(model, X: np.ndarray) -> dict:
     if base_seed in labels:
         base = labels[base_seed]
     else:
-        base = _run_topic(model, Xs, model.reduce(Xs, base_seed, model.knn_graph(Xs)), mcs)
+        base = _run_topic(model, Xs, model.reduce(Xs, base_seed, model.knn_graph(Xs, sub_map), sub_map), mcs)
     perm = np.random.default_rng(base_seed + 1).permutation(len(rows))
     Xp = Xs[perm]
+    gp = None
+    if sub_map is not None:
+        from .groups import Groups
+
+        gp = Groups.from_labels(sub_map.codes[perm])  # articles re-coded in the shuffled order
     shuffled = np.empty(len(rows), dtype=np.int64)
-    shuffled[perm] = _run_topic(model, Xp, model.reduce(Xp, base_seed, model.knn_graph(Xp)), mcs)
+    shuffled[perm] = _run_topic(model, Xp, model.reduce(Xp, base_seed, model.knn_graph(Xp, gp), gp), mcs)
     vals = list(pair_ari.values())
-    return {
+    nts = {str(s): int(np.unique(labels[s][labels[s] != OUTLIER]).size) for s in seeds}
+    nt_shuf = int(np.unique(shuffled[shuffled != OUTLIER]).size)
+    out = {
         "ari_seeds_mean": round(float(np.mean(vals)), 6) if vals else None,
         "ari_seeds_min": round(float(np.min(vals)), 6) if vals else None,
         "ari_seeds_pairs": pair_ari,
@@ -103,9 +123,19 @@ def stability(model, X: np.ndarray) -> dict:
         "seeds": [int(s) for s in seeds],
         "n_chunks_measured": int(len(rows)),
         "subsampled": bool(len(rows) < n),
+        "map": "article" if sub_map is not None else "chunk",
         "min_cluster_size_measured": int(mcs),
-        "n_topics_per_seed": {str(s): int(np.unique(labels[s][labels[s] != OUTLIER]).size) for s in seeds},
+        "n_topics_per_seed": nts,
+        "n_topics_shuffled_order": nt_shuf,
     }
+    counts = sorted(set(nts.values()) | {nt_shuf})
+    if len(counts) > 1:
+        out["note"] = (f"runs that differ only in seed or chunk order found different numbers of topics "
+                       f"({', '.join(str(c) for c in counts)}): HDBSCAN's cluster selection flips between a "
+                       "coarse and a fine partition of this corpus, and the ARI between such runs is low. "
+                       "The instability is genuine (the shuffled run's labels are compared in the original "
+                       "chunk order, with the same min_cluster_size); it is typical of small corpora.")
+    return out
 
 
 def topic_metrics(model, dtm, vocab) -> dict:
@@ -117,6 +147,11 @@ def topic_metrics(model, dtm, vocab) -> dict:
         "outlier_share_raw": round(outliers.outlier_share(model.labels_raw_), 6),
         "outlier_share": round(outliers.outlier_share(model.labels_), 6),
         "min_cluster_size": int(model.min_cluster_size_),
+        "min_cluster_size_unit": getattr(model, "unit_", "chunk"),
+        "min_cluster_size_in_unit": int(getattr(model, "min_cluster_size_unit_", model.min_cluster_size_)),
+        "n_articles_fitted": int(getattr(model, "n_groups_", model.n_samples_)),
+        "chunks_per_article": round(float(getattr(model, "chunks_per_unit_", 1.0)), 4),
+        "map": getattr(model, "map_unit_", "chunk"),
         "npmi_coherence": coh,
         "npmi_per_topic": {str(k): v for k, v in per_topic.items()},
         "topic_diversity": topic_diversity(model.keywords_, model.top_n_words),

@@ -1,17 +1,36 @@
 """``min_cluster_size: auto``: pick the candidate by an unsupervised criterion.
 
-No gold labels are used. Three criteria:
+No gold labels are used.
+
+Units. When the model is fitted with ``groups`` (the article of each chunk) and
+``unit: article``, candidates count ARTICLES: candidate ``c`` becomes a
+clusterer ``min_cluster_size`` of ``round(c * chunks per article)`` chunks (the
+corpus mean), and the silhouette is scored at the ARTICLE level: each article
+is the unit mean of its chunk vectors, labelled with its dominant topic (see
+:mod:`groups`). The chunks of one article are near-duplicates of each other;
+scored per chunk, a handful of clusters each made of one article's chunks wins
+the silhouette (on BBC chunks it fell monotonically from candidate 5 to 40 and
+picked 493 topics). Scored per article, such a cluster is one article, whose
+silhouette is 0, so it cannot win. Without groups (or ``unit: chunk``) every
+chunk is its own unit and both rules reduce to the per-chunk ones.
+
+Three criteria:
 
 * ``silhouette`` (default): cluster the model's own reduced embedding with
   each candidate, reassign outliers, and score the mean silhouette of the
-  resulting topics in the ORIGINAL embedding space (cosine), so the score
-  judges topics by what the chunks mean, not by UMAP's layout; the highest
-  wins. Costs one clusterer run per candidate (no extra UMAP). Silhouette
+  resulting topics in the ORIGINAL embedding space (cosine; per article when
+  grouped, see above), so the score
+  judges topics by what the chunks mean, not by UMAP's layout. The highest
+  wins, except that the smallest candidate within one standard error of it
+  (the standard error of the mean over the scored units) is taken instead:
+  such candidates are indistinguishable by the score, and the finer one is
+  the safe choice because the merge tree can always coarsen a model
+  (``cut``) but never split one. Costs one clusterer run per candidate (no extra UMAP). Silhouette
   rewards topics that are tight and apart: splitting a region that has no
   gap lowers it, separating well-apart stories (fine-grained events) raises
   it, so the granularity follows the data within the candidate range.
   On more than ``stability_max_n`` chunks it is computed on a sample.
-* ``resample`` (default): cluster the reduced embedding with the candidate,
+* ``resample``: cluster the reduced embedding with the candidate,
   then cluster ``N_RESAMPLES`` random 80% subsets of it again, and score the
   mean adjusted Rand index between each subset's assignment and the full
   assignment on the same chunks. Costs only clusterer runs (no extra UMAP).
@@ -22,8 +41,10 @@ For the two stability criteria: a granularity the data supports comes out the
 same under perturbation; assignments are compared after outlier reassignment
 (what users see), and among candidates within ``tolerance`` of the best score
 the smallest wins, so ties go to the finer granularity. Candidates giving
-fewer than two topics are never eligible (one topic is trivially stable). On more than ``stability_max_n`` chunks the criterion runs
-on a subsample, with the candidate scaled to it. HDBSCAN's relative validity
+fewer than two topics are never eligible (one topic is trivially stable).
+
+On more than ``stability_max_n`` chunks every criterion runs on a subsample
+(of whole articles when grouped), with the candidate scaled to it. HDBSCAN's relative validity
 (a DBCV approximation) is recorded beside each score, for information only.
 """
 from __future__ import annotations
@@ -40,6 +61,11 @@ from .outliers import OUTLIER, outlier_share, reassign
 def scaled(c: int, m: int, n: int) -> int:
     """Candidate ``c`` (for ``n`` chunks) scaled to a subsample of ``m``."""
     return c if m >= n else max(2, int(round(c * m / n)))
+
+
+def in_chunks(c: int, chunks_per_unit: float) -> int:
+    """A size of ``c`` units (articles) in chunks: ``round(c * chunks_per_unit)``, at least 2."""
+    return max(2, int(round(c * chunks_per_unit)))
 
 
 def subsample(n: int, max_n: int, seed: int) -> np.ndarray:
@@ -81,46 +107,103 @@ def choose(table: list[dict], candidates, tolerance: float, what: str) -> tuple[
 SILHOUETTE_MAX_N = 5000
 
 
-def score_silhouette(X_sub: np.ndarray, U_sub: np.ndarray, candidates, n_full: int, make_clusterer,
-                     threshold: float, seed: int) -> dict:
-    """The ``silhouette`` criterion on reduced rows ``U_sub`` (embeddings ``X_sub``)."""
-    from sklearn.metrics import silhouette_score
+def unit_distances(X_sub: np.ndarray, groups) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(V, D)``: the scored units' unit vectors (chunks, or article vectors with ``groups``) and,
+    when there are at most ``SILHOUETTE_MAX_N`` of them, their cosine distance matrix, computed
+    once and shared by every candidate (else ``None``)."""
+    V = X_sub if groups is None else groups.vectors(X_sub)
+    if len(V) > SILHOUETTE_MAX_N:
+        return V, None
+    D = 1.0 - np.asarray(V, dtype=np.float32) @ np.asarray(V, dtype=np.float32).T
+    np.clip(D, 0.0, 2.0, out=D)
+    np.fill_diagonal(D, 0.0)
+    return V, D
 
+
+def silhouette(X_sub: np.ndarray, topic: np.ndarray, groups, seed: int,
+               pre: tuple | None = None) -> tuple[float | None, float | None, int, float]:
+    """``(silhouette, standard error, n labels, unit outlier share)`` of ``topic``: per chunk, or per
+    article when ``groups`` (a :class:`groups.Groups` of the rows) is given; on at most
+    ``SILHOUETTE_MAX_N`` units drawn at random. ``None`` when fewer than 2 labels. ``pre`` is
+    :func:`unit_distances` of the same rows (computed here when absent)."""
+    from sklearn.metrics import silhouette_samples
+
+    V, D = pre if pre is not None else unit_distances(X_sub, groups)
+    if groups is None:
+        lab = topic
+    else:
+        from .outliers import centroids
+
+        _, C, _ = centroids(X_sub, topic)
+        lab = groups.dominant(topic, V, C)
+    keep = np.nonzero(lab != OUTLIER)[0]
+    k = np.unique(lab[keep]).size
+    share = float(1.0 - keep.size / lab.size) if lab.size else 0.0
+    if k < 2 or keep.size <= k:
+        return None, None, k, share
+    if keep.size > SILHOUETTE_MAX_N:
+        keep = np.sort(np.random.default_rng(seed).choice(keep, size=SILHOUETTE_MAX_N, replace=False))
+    if np.unique(lab[keep]).size < 2:
+        return None, None, k, share
+    if D is not None:
+        vals = silhouette_samples(D[np.ix_(keep, keep)], lab[keep], metric="precomputed")
+    else:
+        vals = silhouette_samples(V[keep], lab[keep], metric="cosine")
+    return float(vals.mean()), float(vals.std(ddof=1) / np.sqrt(vals.size)), k, share
+
+
+def score_silhouette(X_sub: np.ndarray, U_sub: np.ndarray, candidates, sizes: dict, make_clusterer,
+                     threshold: float, seed: int, groups=None, unit: str = "chunk") -> dict:
+    """The ``silhouette`` criterion on reduced rows ``U_sub`` (embeddings ``X_sub``).
+
+    ``sizes[c] = (chunks, chunks_on_subsample)``: candidate ``c`` as a clusterer size. ``groups``
+    (of the rows) scores per article (see module doc)."""
     m = len(U_sub)
     table = []
+    pre = None
     for c in candidates:
-        cs = scaled(c, m, n_full)
-        row = {"min_cluster_size": int(c), "min_cluster_size_on_subsample": int(cs)}
+        full, cs = sizes[c]
+        row = {"min_cluster_size": int(c), "unit": unit, "min_cluster_size_chunks": int(full),
+               "min_cluster_size_on_subsample": int(cs)}
         if cs > m:
             row.update(eligible=False, reason=f"larger than the {m} chunks")
             table.append(row)
             continue
         raw, dbcv, _ = cluster_reduced(make_clusterer, U_sub, cs)
         topic, _ = reassign(X_sub, raw, threshold)
-        keep = topic != OUTLIER
         nt = n_topics(raw)
-        sil = None
-        if nt >= 2 and keep.sum() > nt:
-            sil = float(silhouette_score(X_sub[keep], topic[keep], metric="cosine",
-                                         sample_size=min(int(keep.sum()), SILHOUETTE_MAX_N), random_state=seed))
-        row.update(silhouette=None if sil is None else round(sil, 6), n_topics=nt,
+        if nt >= 2 and pre is None:
+            pre = unit_distances(X_sub, groups)
+        sil, se, k, out_units = silhouette(X_sub, topic, groups, seed, pre) if nt >= 2 else (None, None, nt, 0.0)
+        row.update(silhouette=None if sil is None else round(sil, 6),
+                   silhouette_se=None if se is None else round(se, 6), n_topics=nt,
                    outlier_share_raw=round(outlier_share(raw), 6), outlier_share=round(outlier_share(topic), 6),
                    dbcv=None if dbcv is None else round(dbcv, 6), eligible=sil is not None)
+        if groups is not None:
+            row.update(n_article_topics=int(k), article_outlier_share=round(out_units, 6))
         if sil is None:
-            row["reason"] = "fewer than 2 topics"
+            row["reason"] = "fewer than 2 topics" + (" among the articles' dominant topics" if groups is not None
+                                                     and nt >= 2 else "")
         table.append(row)
     ok = [r for r in table if r.get("eligible")]
+    level = "article vectors labelled by their dominant topic" if groups is not None else "chunks"
     if ok:
         best = max(ok, key=lambda r: (r["silhouette"], -r["min_cluster_size"]))
-        chosen, why = int(best["min_cluster_size"]), (f"highest mean silhouette ({best['silhouette']:.4f}, cosine, "
-                                                      "original embedding space, after outlier reassignment)")
+        floor = best["silhouette"] - best["silhouette_se"]
+        chosen = min(r["min_cluster_size"] for r in ok if r["silhouette"] >= floor)
+        why = (f"smallest candidate whose mean silhouette is within one standard error of the highest "
+               f"({best['silhouette']:.4f} - {best['silhouette_se']:.4f}, at {best['min_cluster_size']}; cosine, "
+               f"original embedding space, {level}, after outlier reassignment)")
     else:
         chosen, why = choose(table, candidates, 0.0, "")
-    return {"criterion": "silhouette", "chosen": chosen, "reason": why, "n_subsample": int(m), "candidates": table}
+    return {"criterion": "silhouette", "level": "article" if groups is not None else "chunk", "unit": unit,
+            "chosen": chosen, "chosen_chunks": int(sizes[chosen][0]), "reason": why, "n_subsample": int(m),
+            **({"n_articles_subsample": int(groups.n_groups)} if groups is not None else {}),
+            "candidates": table}
 
 
-def score_resample(X_sub: np.ndarray, U_sub: np.ndarray, candidates, n_full: int, make_clusterer,
-                   threshold: float, tolerance: float, seed: int) -> dict:
+def score_resample(X_sub: np.ndarray, U_sub: np.ndarray, candidates, sizes: dict, make_clusterer,
+                   threshold: float, tolerance: float, seed: int, unit: str = "chunk") -> dict:
     """The ``resample`` criterion on reduced rows ``U_sub`` (embeddings ``X_sub``)."""
     m = len(U_sub)
     rng = np.random.default_rng(seed)
@@ -128,8 +211,9 @@ def score_resample(X_sub: np.ndarray, U_sub: np.ndarray, candidates, n_full: int
     subsets = [np.sort(rng.choice(m, size=size, replace=False)) for _ in range(N_RESAMPLES)]
     table = []
     for c in candidates:
-        cs = scaled(c, m, n_full)
-        row = {"min_cluster_size": int(c), "min_cluster_size_on_subsample": int(cs)}
+        full, cs = sizes[c]
+        row = {"min_cluster_size": int(c), "unit": unit, "min_cluster_size_chunks": int(full),
+               "min_cluster_size_on_subsample": int(cs)}
         if cs > size:
             row.update(eligible=False, reason=f"larger than the {size} chunks of a resample")
             table.append(row)
@@ -152,7 +236,8 @@ def score_resample(X_sub: np.ndarray, U_sub: np.ndarray, candidates, n_full: int
     chosen, why = choose(table, candidates, tolerance,
                          f"mean ARI of {N_RESAMPLES} re-clustered {int(RESAMPLE_FRACTION * 100)}% resamples "
                          f"against the full assignment")
-    return {"criterion": "resample_stability_ari", "tolerance": tolerance, "chosen": chosen, "reason": why,
+    return {"criterion": "resample_stability_ari", "level": "chunk", "unit": unit, "tolerance": tolerance,
+            "chosen": chosen, "chosen_chunks": int(sizes[chosen][0]), "reason": why,
             "n_resamples": N_RESAMPLES, "resample_fraction": RESAMPLE_FRACTION, "n_subsample": int(m),
             "candidates": table}
 
@@ -176,15 +261,16 @@ def cluster_reduced(make_clusterer, U: np.ndarray, mcs: int) -> tuple[np.ndarray
     return labels, dbcv, cl
 
 
-def score_candidates(X_sub: np.ndarray, runs: SeedRuns, candidates, n_full: int, make_clusterer,
-                     threshold: float, tolerance: float) -> dict:
+def score_candidates(X_sub: np.ndarray, runs: SeedRuns, candidates, sizes: dict, make_clusterer,
+                     threshold: float, tolerance: float, unit: str = "chunk") -> dict:
     """Score each candidate; returns the table, the choice and the chosen candidate's per-seed labels."""
     m = len(runs.rows)
     table = []
     labels_by_c: dict[int, dict[int, np.ndarray]] = {}
     for c in candidates:
-        cs = scaled(c, m, n_full)
-        row = {"min_cluster_size": int(c), "min_cluster_size_on_subsample": int(cs)}
+        full, cs = sizes[c]
+        row = {"min_cluster_size": int(c), "unit": unit, "min_cluster_size_chunks": int(full),
+               "min_cluster_size_on_subsample": int(cs)}
         if cs > m:
             row.update(eligible=False, reason=f"larger than the {m} chunks")
             table.append(row)
@@ -214,5 +300,7 @@ def score_candidates(X_sub: np.ndarray, runs: SeedRuns, candidates, n_full: int,
             row["reason"] = "fewer than 2 topics in some run"
         table.append(row)
     chosen, why = choose(table, candidates, tolerance, f"mean pairwise ARI over seeds {sorted(runs.reduced)}")
-    return {"criterion": "seed_stability_ari", "tolerance": tolerance, "chosen": int(chosen), "reason": why,
-            "n_subsample": int(m), "candidates": table, "_labels": labels_by_c.get(int(chosen))}
+    return {"criterion": "seed_stability_ari", "level": "chunk", "unit": unit, "tolerance": tolerance,
+            "chosen": int(chosen), "chosen_chunks": int(sizes[int(chosen)][0]), "reason": why,
+            "n_subsample": int(m), "candidates": table, "_labels": labels_by_c.get(int(chosen)),
+            "_chosen_on_subsample": int(sizes[int(chosen)][1])}

@@ -12,6 +12,10 @@
     <reports>/topics.csv                id, label, keywords, size, share, representative chunks
     <reports>/topics_metrics.json       metrics (deterministic: no timings)
 
+The model is fitted with each chunk's ``article_id`` as ``groups``, so with
+``topics.unit: article`` (default) the article is the unit of the map, of
+``min_cluster_size`` and of the selection score (see :mod:`model`, :mod:`selection`).
+
 Stable ids: the previous model is ``previous_model_dir`` or, by default, the
 ``<models>/topics`` being replaced (declare it ``persist: true`` in DVC so it
 survives until the stage has read it). Pass ``previous_model_dir=False`` to
@@ -127,9 +131,10 @@ def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, mode
     t = time.perf_counter()
     _log(f"fitting on {len(chunks)} chunks")
     model = TopicModel.from_params(params, reference=reference, overrides=ov)
-    model.fit(chunks["text"].tolist(), X)
+    model.fit(chunks["text"].tolist(), X, groups=chunks["article_id"].astype(str).tolist())
     timings["fit"] = time.perf_counter() - t
-    _log(f"{model.n_topics_} topics (min_cluster_size {model.min_cluster_size_}) in {timings['fit']:.1f}s")
+    _log(f"{model.n_topics_} topics (min_cluster_size {model.min_cluster_size_unit_} {model.unit_}s = "
+         f"{model.min_cluster_size_} chunks, map on {model.map_unit_}s) in {timings['fit']:.1f}s")
 
     t = time.perf_counter()
     coords = chunk_coords(model, model._train_X)
@@ -145,7 +150,8 @@ def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, mode
 
     t = time.perf_counter()
     at = art.article_topics(chunks, model.labels_, model.label_of, articles, dups,
-                            where_chunks=str(chunks_path), where_dups=str(duplicates_path))
+                            where_chunks=str(chunks_path), where_dups=str(duplicates_path),
+                            embeddings=model._train_X)
     shares_t, time_info = art.shares_over_time(at, articles, params.time_period, model.label_of)
     shares_s = art.shares_per_source(at, articles, model.label_of)
     metrics["articles"] = {"n_articles": int(len(articles)), "n_duplicates": int(len(dups)),
