@@ -94,3 +94,14 @@ def test_same_data_gives_the_same_bytes(tmp_path):
     a, _ = _page(tmp_path / "a" if (tmp_path / "a").mkdir() is None else tmp_path)
     b, _ = _page(tmp_path / "b" if (tmp_path / "b").mkdir() is None else tmp_path)
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_the_pipeline_page_loads_and_draws_every_chunk(project_outputs):
+    import pandas as pd
+
+    page_path = project_outputs / "reports" / "topic_map.html"
+    n = len(pd.read_parquet(project_outputs / "data" / "chunk_coords.parquet"))
+    with open_page(page_path) as (page, errors, requests):
+        assert errors == []
+        assert page.locator("#plot").get_attribute("data-visible") == str(n)
+        assert all(r.startswith("file:") for r in requests), requests
