@@ -45,6 +45,16 @@ def tokenizer():
     return load_tokenizer("all-MiniLM-L6-v2")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_inherited_cache_env():
+    """`make` exports TOPICSTANCE_CACHE for the pipeline; tests choose their caches themselves
+    (session scope, so it also holds while module- and session-scoped fixtures are built)."""
+    saved = os.environ.pop("TOPICSTANCE_CACHE", None)
+    yield
+    if saved is not None:
+        os.environ["TOPICSTANCE_CACHE"] = saved
+
+
 @pytest.fixture
 def fresh_cache(tmp_path, monkeypatch):
     """An empty embedding cache for one test."""
