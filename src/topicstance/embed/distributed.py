@@ -61,13 +61,7 @@ def encode_dask(texts: list[str], p: EmbedParams, *, client=None, batch: int = 2
     driver = Embedder(model=p.model, precision=p.precision, batch_size=p.batch_size, cache_dir=p.cache_dir,
                       parity_min_cosine=p.parity_min_cosine, parity_sample=p.parity_sample, show_progress=False)
     uniq = list(dict.fromkeys(texts))
-    precision = driver._tentative_precision()
-    cached, misses = driver._lookup(uniq, precision)
-    if misses and p.precision == "auto" and precision == "bfloat16":
-        decided = driver._decide_precision(misses)
-        if decided != precision:
-            precision = decided
-            cached, misses = driver._lookup(uniq, precision)
+    precision, cached, misses = driver.resolve(uniq)
     cache_dir = cache_dir_from(p.cache_dir)
     cache_str = None if cache_dir is None else str(cache_dir.resolve())
     own_cluster = None

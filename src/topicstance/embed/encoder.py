@@ -171,6 +171,18 @@ class Embedder:
             return np.zeros((0, self.info.dimension), dtype=np.float32)
         uniq = list(dict.fromkeys(texts))
         self.stats.n_unique += len(uniq)
+        precision, vecs, misses = self.resolve(uniq)
+        self.stats.hits += len(uniq) - len(misses)
+        self.stats.misses += len(misses)
+        if misses:
+            vecs.update(self._encode_misses(misses, precision))
+        return np.stack([vecs[t] for t in texts]).astype(np.float32, copy=False)
+
+    def resolve(self, uniq: list[str]) -> tuple[str, dict, list[str]]:
+        """Decide the precision (parity check only when something must be encoded) and look up the cache.
+
+        Returns ``(precision, cached vectors by text, texts still to encode)``.
+        """
         precision = self._tentative_precision()
         vecs, misses = self._lookup(uniq, precision)
         if misses and self.precision == "auto" and precision == "bfloat16":
@@ -181,11 +193,7 @@ class Embedder:
         elif self.precision == "auto" and precision == "bfloat16" and not misses:
             self.stats.extra["precision_reason"] = "all texts cached under bfloat16 (parity passed when stored)"
         self.stats.precision = precision
-        self.stats.hits += len(uniq) - len(misses)
-        self.stats.misses += len(misses)
-        if misses:
-            vecs.update(self._encode_misses(misses, precision))
-        return np.stack([vecs[t] for t in texts]).astype(np.float32, copy=False)
+        return precision, vecs, misses
 
     def _tentative_precision(self) -> str:
         if self.precision != "auto":
