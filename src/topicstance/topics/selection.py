@@ -152,6 +152,12 @@ def silhouette(X_sub: np.ndarray, topic: np.ndarray, groups, seed: int,
     return float(vals.mean()), float(vals.std(ddof=1) / np.sqrt(vals.size)), k, share
 
 
+def _candidate_row(c, full: int, cs: int, unit: str) -> dict:
+    """The identifying columns of one candidate's row in the selection table."""
+    return {"min_cluster_size": int(c), "unit": unit, "min_cluster_size_chunks": int(full),
+            "min_cluster_size_on_subsample": int(cs)}
+
+
 def score_silhouette(X_sub: np.ndarray, U_sub: np.ndarray, candidates, sizes: dict, make_clusterer,
                      threshold: float, seed: int, groups=None, unit: str = "chunk") -> dict:
     """The ``silhouette`` criterion on reduced rows ``U_sub`` (embeddings ``X_sub``).
@@ -163,8 +169,7 @@ def score_silhouette(X_sub: np.ndarray, U_sub: np.ndarray, candidates, sizes: di
     pre = None
     for c in candidates:
         full, cs = sizes[c]
-        row = {"min_cluster_size": int(c), "unit": unit, "min_cluster_size_chunks": int(full),
-               "min_cluster_size_on_subsample": int(cs)}
+        row = _candidate_row(c, full, cs, unit)
         if cs > m:
             row.update(eligible=False, reason=f"larger than the {m} chunks")
             table.append(row)
@@ -212,8 +217,7 @@ def score_resample(X_sub: np.ndarray, U_sub: np.ndarray, candidates, sizes: dict
     table = []
     for c in candidates:
         full, cs = sizes[c]
-        row = {"min_cluster_size": int(c), "unit": unit, "min_cluster_size_chunks": int(full),
-               "min_cluster_size_on_subsample": int(cs)}
+        row = _candidate_row(c, full, cs, unit)
         if cs > size:
             row.update(eligible=False, reason=f"larger than the {size} chunks of a resample")
             table.append(row)
@@ -269,8 +273,7 @@ def score_candidates(X_sub: np.ndarray, runs: SeedRuns, candidates, sizes: dict,
     labels_by_c: dict[int, dict[int, np.ndarray]] = {}
     for c in candidates:
         full, cs = sizes[c]
-        row = {"min_cluster_size": int(c), "unit": unit, "min_cluster_size_chunks": int(full),
-               "min_cluster_size_on_subsample": int(cs)}
+        row = _candidate_row(c, full, cs, unit)
         if cs > m:
             row.update(eligible=False, reason=f"larger than the {m} chunks")
             table.append(row)
