@@ -56,7 +56,7 @@ class ChunkParams:
 class EmbedParams:
     model: str = "all-MiniLM-L6-v2"
     precision: str = "auto"
-    batch_size: int = 64
+    batch_size: int = 32
     cache_dir: str = ".cache/embeddings"
     engine: str = "local"
     workers: int = 2
@@ -94,6 +94,7 @@ class TopicsParams:
     n_components: int = 5
     min_dist: float = 0.0
     metric: str = "cosine"
+    n_epochs: Union[int, None] = 200
     min_cluster_size: Union[int, str] = "auto"
     min_cluster_size_candidates: tuple = (3, 5, 8, 12, 20, 30, 50, 80, 130, 200)
     unit: str = "article"
@@ -116,6 +117,8 @@ class TopicsParams:
         object.__setattr__(self, "stability_seeds", tuple(self.stability_seeds))
         _check(self.n_neighbors >= 2, "topics.n_neighbors", f"must be >= 2, got {self.n_neighbors}")
         _check(self.n_components >= 1, "topics.n_components", f"must be >= 1, got {self.n_components}")
+        _check(self.n_epochs is None or (isinstance(self.n_epochs, int) and self.n_epochs >= 10),
+               "topics.n_epochs", f"must be null (UMAP's own default) or an integer >= 10, got {self.n_epochs!r}")
         _check(0.0 <= self.min_dist <= 1.0, "topics.min_dist", f"must be in [0, 1], got {self.min_dist}")
         _check(self.metric == "cosine", "topics.metric",
                f"must be cosine (embeddings are unit vectors compared by cosine), got {self.metric!r}")

@@ -23,6 +23,7 @@ ARTICLES = {
     "summary": "str?",
 }
 DUPLICATES = {"article_id": "str", "duplicate_of": "str", "similarity": "float"}
+SKIPPED = {"article_id": "str", "source": "str", "reason": "str"}
 CHUNKS = {
     "chunk_id": "str",
     "article_id": "str",
@@ -34,7 +35,7 @@ CHUNKS = {
 }
 TOPICS = {"chunk_id": "str", "topic_raw": "int", "topic": "int", "probability": "float"}
 ARTICLE_TOPICS = {"article_id": "str", "topic": "int", "topic_label": "str", "topic_mix": "str",
-                  "duplicate_of": "str?"}
+                  "duplicate_of": "str?", "skipped": "str?"}
 STANCE = {"chunk_id": "str", "article_id": "str", "target": "str", "stance": "str",
           "p_favor": "float", "p_against": "float", "p_none": "float"}
 LABELS = {"text": "str", "target": "str", "stance": "str"}

@@ -60,3 +60,9 @@ def test_unknown_model_fails_at_once_and_says_how_to_fix():
 def test_packaged_model_resolves_to_a_local_folder():
     p = resolve_model_path("all-MiniLM-L6-v2")
     assert (p / "model.safetensors").exists()
+
+
+def test_bfloat16_uses_the_fused_graph_for_the_default_model(tmp_path):
+    e = Embedder(precision="bfloat16", cache_dir=tmp_path, show_progress=False)
+    e.encode(["The striker scored twice in the second half.", "Parliament rejected the budget."])
+    assert e.stats.as_dict()["bf16_kernel"] == "fused-jit"

@@ -108,3 +108,15 @@ def test_max_chars_cut_is_counted(tmp_path):
 def test_empty_corpus_folder_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="no readable documents"):
         _ingest(tmp_path)
+
+
+def test_empty_and_short_rows_are_listed_in_skipped_parquet(tmp_path):
+    from topicstance.ingest import write_ingest
+
+    df = pd.DataFrame({"id": ["ok", "short", "empty"], "text": [BODY, "Too short.", ""]})
+    df.to_csv(tmp_path / "t.csv", index=False)
+    rep = write_ingest(tmp_path / "t.csv", tmp_path / "out", IngestParams())
+    sk = pd.read_parquet(tmp_path / "out" / "skipped.parquet").set_index("article_id")
+    assert sorted(sk.index) == ["empty", "short"]
+    assert "min_article_chars" in sk.loc["short", "reason"] and sk.loc["empty", "source"] == "t.csv"
+    assert rep["articles_out"] == 1

@@ -72,3 +72,15 @@ def test_unknown_article_and_dangling_duplicate_are_named():
     bad = pd.DataFrame({"article_id": ["Z"], "duplicate_of": ["nope"], "similarity": [1.0]})
     with pytest.raises(InputError, match=r"dups: row 0: duplicate_of 'nope'"):
         art.article_topics(chunks, topic, label_of, articles, bad, where_dups="dups")
+
+
+def test_rows_skipped_at_ingest_get_a_result_row_with_their_reason():
+    chunks, topic, articles, dups = _tables()
+    at = art.article_topics(chunks, topic, label_of, articles, dups)
+    skipped = pd.DataFrame({"article_id": ["S1", "S2"], "source": ["t.csv", "t.csv"],
+                            "reason": ["empty or missing text", "shorter than ingest.min_article_chars=40"]})
+    full = art.with_skipped(at, skipped).set_index("article_id")
+    assert list(full.index) == ["A", "B", "C", "D", "E", "F", "G", "S1", "S2"]
+    assert full.loc["S1", "topic"] == -1 and full.loc["S1", "topic_mix"] == "{}"
+    assert full.loc["S2", "skipped"].startswith("shorter than")
+    assert full.loc["A", "skipped"] is None and pd.isna(full.loc["S1", "duplicate_of"])

@@ -110,3 +110,18 @@ def test_groups_must_match_the_chunks_and_unit_chunk_ignores_them(blobs):
     assert m.unit_ == "chunk" and m.min_cluster_size_ == 5 and m.map_unit_ == "chunk"
     m2 = TopicModel(min_cluster_size=5).fit(texts, X, groups=g)
     assert m2.unit_ == "article" and m2.min_cluster_size_ == 10 and m2.map_unit_ == "article"
+
+
+def test_cosine_silhouette_equals_scikit_learn_on_unit_rows():
+    from sklearn.metrics import silhouette_samples
+
+    from topicstance.topics.selection import cosine_silhouette_samples
+
+    rng = np.random.default_rng(3)
+    V = rng.normal(size=(60, 8)) + np.repeat(rng.normal(scale=3, size=(3, 8)), 20, axis=0)
+    V /= np.linalg.norm(V, axis=1, keepdims=True)
+    lab = np.repeat([0, 1, 2], 20)
+    lab[5] = 7  # a cluster of one row scores 0, as in scikit-learn
+    ours = cosine_silhouette_samples(V, lab)
+    ref = silhouette_samples(V, lab, metric="cosine")
+    assert np.allclose(ours, ref, atol=1e-9)

@@ -9,7 +9,7 @@ from ..cli import add_params_arg
 def add_parser(sub) -> None:
     p = sub.add_parser("ingest", help="read, clean, split and deduplicate a corpus")
     p.add_argument("corpus", help="a folder of .txt/.md files, or a .csv/.jsonl/.parquet table with a text column")
-    p.add_argument("--out", required=True, help="folder for articles.parquet, duplicates.parquet, paragraphs.parquet")
+    p.add_argument("--out", required=True, help="folder for articles.parquet, duplicates.parquet, paragraphs.parquet, skipped.parquet")
     p.add_argument("--report", default=None, help="where to write the ingest report (default: OUT/ingest.json)")
     add_params_arg(p)
     p.set_defaults(func=run)

@@ -48,7 +48,8 @@ def run_pipeline(corpus, out, params, stance_model=None, log=print) -> dict:
     emb = step("embed", lambda: embed_chunks(data / "chunks.parquet", data / "embeddings", params.embed))
     write_json(reports / "embed.json", emb)
     top = step("topics", lambda: fit_topics(data / "chunks.parquet", data / "embeddings", data / "articles.parquet",
-                                            data / "duplicates.parquet", models, data, reports, params.topics))
+                                            data / "duplicates.parquet", models, data, reports, params.topics,
+                                            skipped_path=data / "skipped.parquet"))
     if stance_model:
         from ..stance.apply import apply_stance
 

@@ -164,8 +164,21 @@ def write_ingest(corpus: str | Path, out_dir: str | Path, p: IngestParams, repor
     write_parquet(out / "articles.parquet", adf)
     write_parquet(out / "duplicates.parquet", ddf)
     write_parquet(out / "paragraphs.parquet", pdf)
+    write_parquet(out / "skipped.parquet", skipped_articles(report))
     write_json(Path(report_path) if report_path else out / "ingest.json", report)
     return report
+
+
+def skipped_articles(report: dict) -> pd.DataFrame:
+    """``skipped.parquet``: one row per input row or article that ingest skipped and that has an id
+    (a table row with empty text, an article shorter than ``min_article_chars``), so later stages can
+    still give it a result. Files skipped whole (unreadable) have no id; the report lists them."""
+    rows = [{"article_id": str(s["id"]), "source": str(s.get("file", "")), "reason": str(s.get("reason", ""))}
+            for s in report.get("skipped", []) if s.get("id") not in (None, "")]
+    rows += [{"article_id": str(s["article_id"]), "source": str(s.get("file", "")), "reason": str(s["reason"])}
+             for s in report.get("short_articles_skipped", [])]
+    df = pd.DataFrame(rows, columns=list(schema.SKIPPED))
+    return df.drop_duplicates("article_id").reset_index(drop=True)
 
 
 def paragraph_units(paragraphs: pd.DataFrame) -> pd.DataFrame:
@@ -178,4 +191,4 @@ def paragraph_units(paragraphs: pd.DataFrame) -> pd.DataFrame:
     return kept[["unit_id", "article_id", "source", "text"]].reset_index(drop=True)
 
 
-__all__ = ["ingest_corpus", "write_ingest", "paragraph_units", "json"]
+__all__ = ["ingest_corpus", "write_ingest", "paragraph_units", "skipped_articles", "json"]

@@ -118,8 +118,29 @@ def article_topics(chunks: pd.DataFrame, topic: np.ndarray, label_of, articles: 
         "topic_label": [label_of(r[1]) for r in final],
         "topic_mix": [json.dumps({str(k): round(v, 6) for k, v in sorted(r[2].items())}) for r in final],
         "duplicate_of": pd.array([r[3] for r in final], dtype="object"),
+        "skipped": pd.array([None] * len(final), dtype="object"),
     })
     return df
+
+
+SKIPPED_LABEL = "skipped at ingest"
+
+
+def with_skipped(at: pd.DataFrame, skipped: pd.DataFrame, where: str = "skipped") -> pd.DataFrame:
+    """``at`` plus one row per input row that ingest skipped (topic -1, label ``skipped at ingest``,
+    an empty mix, ``skipped`` = the reason), so every input row with an id has a result."""
+    have = set(at["article_id"].astype(str))
+    sk = skipped[~skipped["article_id"].astype(str).isin(have)]
+    if sk["article_id"].duplicated().any():
+        dup = sk["article_id"][sk["article_id"].duplicated()].iat[0]
+        raise InputError(f"{where}: article_id {dup!r} listed twice")
+    if sk.empty:
+        return at
+    extra = pd.DataFrame({"article_id": sk["article_id"].astype(str).to_numpy(),
+                          "topic": np.full(len(sk), OUTLIER, dtype=np.int64), "topic_label": SKIPPED_LABEL,
+                          "topic_mix": "{}", "duplicate_of": pd.array([None] * len(sk), dtype="object"),
+                          "skipped": sk["reason"].astype(str).to_numpy()})
+    return pd.concat([at, extra], ignore_index=True)
 
 
 def _mix_frame(at: pd.DataFrame) -> pd.DataFrame:

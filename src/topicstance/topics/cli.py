@@ -16,6 +16,8 @@ def add_parser(sub) -> None:
     f.add_argument("--embeddings", required=True, help="embeddings folder (vectors.npy, chunk_ids.parquet, meta.json)")
     f.add_argument("--articles", required=True, help="articles.parquet")
     f.add_argument("--duplicates", required=True, help="duplicates.parquet")
+    f.add_argument("--skipped", default=None,
+                   help="skipped.parquet from ingest: its rows get a result row (topic -1) in article_topics")
     f.add_argument("--models", required=True, help="models folder; the model goes to MODELS/topics/")
     f.add_argument("--data", required=True, help="data folder for topics/article_topics/coords/shares parquet files")
     f.add_argument("--reports", required=True, help="reports folder for topics.csv and topics_metrics.json")
@@ -42,7 +44,8 @@ def run_fit(args) -> int:
     if args.previous is not None:
         prev = False if args.previous.lower() in ("none", "off", "") else Path(args.previous)
     res = fit_topics(args.chunks, args.embeddings, args.articles, args.duplicates, args.models, args.data,
-                     args.reports, params.topics, previous_model_dir=prev, overrides_path=args.overrides)
+                     args.reports, params.topics, previous_model_dir=prev, overrides_path=args.overrides,
+                     skipped_path=args.skipped)
     m = res["metrics"]
     st = m["stability"]
     print(f"topics: {m['n_topics']} topics on {m['n_chunks']} chunks (min_cluster_size {m['min_cluster_size']}); "

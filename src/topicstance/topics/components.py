@@ -31,7 +31,7 @@ class UMAPReducer(BaseEstimator):
 
     def __init__(self, n_neighbors: int = 15, n_components: int = 5, min_dist: float = 0.0,
                  metric: str = "cosine", random_state=None, knn=None,
-                 exact_knn_max_n: int = EXACT_KNN_MAX_N):
+                 exact_knn_max_n: int = EXACT_KNN_MAX_N, n_epochs=None):
         self.n_neighbors = n_neighbors
         self.n_components = n_components
         self.min_dist = min_dist
@@ -39,6 +39,7 @@ class UMAPReducer(BaseEstimator):
         self.random_state = random_state
         self.knn = knn
         self.exact_knn_max_n = exact_knn_max_n
+        self.n_epochs = n_epochs
 
     def fit(self, X, y=None):
         import umap  # heavy: only here
@@ -56,7 +57,8 @@ class UMAPReducer(BaseEstimator):
             warnings.simplefilter("ignore")  # n_jobs overridden by random_state; no search index
             self.umap_ = umap.UMAP(n_neighbors=k, n_components=self.n_components, min_dist=self.min_dist,
                                    metric=self.metric, random_state=self.random_state,
-                                   precomputed_knn=pre, low_memory=True)
+                                   precomputed_knn=pre, low_memory=True,
+                                   n_epochs=self.n_epochs)
             self.embedding_ = np.asarray(self.umap_.fit_transform(X), dtype=np.float32)
         self.n_neighbors_ = k
         self._fit_X = X

@@ -59,7 +59,7 @@ OUTLIER_LABEL = "outliers"
 
 class TopicModel(BaseEstimator):
     def __init__(self, reducer=None, clusterer=None, *, n_neighbors: int = 15, n_components: int = 5,
-                 min_dist: float = 0.0, metric: str = "cosine", random_state: int = 42,
+                 min_dist: float = 0.0, metric: str = "cosine", random_state: int = 42, n_epochs=200,
                  min_cluster_size="auto", min_cluster_size_candidates=(3, 5, 8, 12, 20, 30, 50, 80, 130, 200),
                  unit: str = "article", min_samples=None, selection: str = "silhouette",
                  selection_tolerance: float = 0.02, outlier_threshold: float = 0.2,
@@ -73,6 +73,7 @@ class TopicModel(BaseEstimator):
         self.min_dist = min_dist
         self.metric = metric
         self.random_state = random_state
+        self.n_epochs = n_epochs
         self.min_cluster_size = min_cluster_size
         self.min_cluster_size_candidates = min_cluster_size_candidates
         self.unit = unit
@@ -95,7 +96,7 @@ class TopicModel(BaseEstimator):
     def from_params(cls, p, **kw) -> "TopicModel":
         """Build from a :class:`topicstance.params.TopicsParams`."""
         return cls(n_neighbors=p.n_neighbors, n_components=p.n_components, min_dist=p.min_dist,
-                   metric=p.metric, random_state=p.random_state, min_cluster_size=p.min_cluster_size,
+                   metric=p.metric, random_state=p.random_state, n_epochs=p.n_epochs, min_cluster_size=p.min_cluster_size,
                    min_cluster_size_candidates=tuple(p.min_cluster_size_candidates), unit=p.unit,
                    min_samples=p.min_samples, selection=p.selection,
                    selection_tolerance=p.selection_tolerance,
@@ -113,7 +114,8 @@ class TopicModel(BaseEstimator):
             from .components import UMAPReducer
 
             return UMAPReducer(n_neighbors=self.n_neighbors, n_components=self.n_components,
-                               min_dist=self.min_dist, metric=self.metric, random_state=seed, knn=knn)
+                               min_dist=self.min_dist, metric=self.metric, random_state=seed, knn=knn,
+                               n_epochs=self.n_epochs)
         r = clone(self.reducer)
         if "random_state" in r.get_params():
             r.set_params(random_state=seed)

@@ -104,31 +104,40 @@ def choose(table: list[dict], candidates, tolerance: float, what: str) -> tuple[
     return int(chosen), "no candidate gives 2+ topics; the one with the most topics is used"
 
 
-SILHOUETTE_MAX_N = 5000
+def cosine_silhouette_samples(V: np.ndarray, lab: np.ndarray) -> np.ndarray:
+    """Per-row silhouette under cosine distance, for unit rows ``V``, without a distance matrix.
+
+    For unit vectors the summed distance from row i to the members of cluster c is
+    ``n_c - v_i . s_c`` with ``s_c`` the sum of c's vectors, so every cluster's mean distance
+    is one (n x d) @ (d x k) product: O(n d k) time and memory instead of O(n^2). Same
+    definition as scikit-learn's ``silhouette_samples``: ``(b - a) / max(a, b)``, 0 for a
+    row alone in its cluster."""
+    V = np.asarray(V, dtype=np.float64)
+    classes, inv = np.unique(lab, return_inverse=True)
+    k = classes.size
+    counts = np.bincount(inv, minlength=k).astype(np.float64)
+    S = np.zeros((k, V.shape[1]))
+    np.add.at(S, inv, V)
+    sums = counts[None, :] - V @ S.T                          # (n, k): summed distances to each cluster
+    self_d = 1.0 - np.einsum("ij,ij->i", V, V)                # ~0 for unit rows
+    own = inv
+    n_own = counts[own]
+    a = np.where(n_own > 1, (sums[np.arange(len(V)), own] - self_d) / np.maximum(n_own - 1, 1), 0.0)
+    means = sums / counts[None, :]
+    means[np.arange(len(V)), own] = np.inf
+    b = means.min(axis=1)
+    a, b = np.clip(a, 0.0, 2.0), np.clip(b, 0.0, 2.0)
+    denom = np.maximum(a, b)
+    out = np.where(denom > 0, (b - a) / np.where(denom > 0, denom, 1.0), 0.0)
+    out[n_own <= 1] = 0.0
+    return out
 
 
-def unit_distances(X_sub: np.ndarray, groups) -> tuple[np.ndarray, np.ndarray | None]:
-    """``(V, D)``: the scored units' unit vectors (chunks, or article vectors with ``groups``) and,
-    when there are at most ``SILHOUETTE_MAX_N`` of them, their cosine distance matrix, computed
-    once and shared by every candidate (else ``None``)."""
+def silhouette(X_sub: np.ndarray, topic: np.ndarray, groups, seed: int) -> tuple[float | None, float | None, int, float]:
+    """``(silhouette, standard error, n labels, unit outlier share)`` of ``topic`` under cosine
+    distance: per chunk, or per article when ``groups`` (a :class:`groups.Groups` of the rows) is
+    given, on every unit (see :func:`cosine_silhouette_samples`). ``None`` when fewer than 2 labels."""
     V = X_sub if groups is None else groups.vectors(X_sub)
-    if len(V) > SILHOUETTE_MAX_N:
-        return V, None
-    D = 1.0 - np.asarray(V, dtype=np.float32) @ np.asarray(V, dtype=np.float32).T
-    np.clip(D, 0.0, 2.0, out=D)
-    np.fill_diagonal(D, 0.0)
-    return V, D
-
-
-def silhouette(X_sub: np.ndarray, topic: np.ndarray, groups, seed: int,
-               pre: tuple | None = None) -> tuple[float | None, float | None, int, float]:
-    """``(silhouette, standard error, n labels, unit outlier share)`` of ``topic``: per chunk, or per
-    article when ``groups`` (a :class:`groups.Groups` of the rows) is given; on at most
-    ``SILHOUETTE_MAX_N`` units drawn at random. ``None`` when fewer than 2 labels. ``pre`` is
-    :func:`unit_distances` of the same rows (computed here when absent)."""
-    from sklearn.metrics import silhouette_samples
-
-    V, D = pre if pre is not None else unit_distances(X_sub, groups)
     if groups is None:
         lab = topic
     else:
@@ -141,14 +150,9 @@ def silhouette(X_sub: np.ndarray, topic: np.ndarray, groups, seed: int,
     share = float(1.0 - keep.size / lab.size) if lab.size else 0.0
     if k < 2 or keep.size <= k:
         return None, None, k, share
-    if keep.size > SILHOUETTE_MAX_N:
-        keep = np.sort(np.random.default_rng(seed).choice(keep, size=SILHOUETTE_MAX_N, replace=False))
-    if np.unique(lab[keep]).size < 2:
-        return None, None, k, share
-    if D is not None:
-        vals = silhouette_samples(D[np.ix_(keep, keep)], lab[keep], metric="precomputed")
-    else:
-        vals = silhouette_samples(V[keep], lab[keep], metric="cosine")
+    W = np.asarray(V, dtype=np.float64)[keep]
+    W /= np.maximum(np.linalg.norm(W, axis=1, keepdims=True), 1e-12)
+    vals = cosine_silhouette_samples(W, lab[keep])
     return float(vals.mean()), float(vals.std(ddof=1) / np.sqrt(vals.size)), k, share
 
 
@@ -166,7 +170,6 @@ def score_silhouette(X_sub: np.ndarray, U_sub: np.ndarray, candidates, sizes: di
     (of the rows) scores per article (see module doc)."""
     m = len(U_sub)
     table = []
-    pre = None
     for c in candidates:
         full, cs = sizes[c]
         row = _candidate_row(c, full, cs, unit)
@@ -177,9 +180,7 @@ def score_silhouette(X_sub: np.ndarray, U_sub: np.ndarray, candidates, sizes: di
         raw, dbcv, _ = cluster_reduced(make_clusterer, U_sub, cs)
         topic, _ = reassign(X_sub, raw, threshold)
         nt = n_topics(raw)
-        if nt >= 2 and pre is None:
-            pre = unit_distances(X_sub, groups)
-        sil, se, k, out_units = silhouette(X_sub, topic, groups, seed, pre) if nt >= 2 else (None, None, nt, 0.0)
+        sil, se, k, out_units = silhouette(X_sub, topic, groups, seed) if nt >= 2 else (None, None, nt, 0.0)
         row.update(silhouette=None if sil is None else round(sil, 6),
                    silhouette_se=None if se is None else round(se, 6), n_topics=nt,
                    outlier_share_raw=round(outlier_share(raw), 6), outlier_share=round(outlier_share(topic), 6),

@@ -104,7 +104,7 @@ def chunk_coords(model, X: np.ndarray) -> np.ndarray:
 
 
 def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, models_dir, data_dir, reports_dir,
-               params: TopicsParams, previous_model_dir=None, overrides_path=None) -> dict:
+               params: TopicsParams, previous_model_dir=None, overrides_path=None, skipped_path=None) -> dict:
     """Run the topics stage; return ``{"metrics": ..., "timings": ..., "outputs": ...}``."""
     from .model import TopicModel
 
@@ -154,9 +154,12 @@ def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, mode
                             embeddings=model._train_X)
     shares_t, time_info = art.shares_over_time(at, articles, params.time_period, model.label_of)
     shares_s = art.shares_per_source(at, articles, model.label_of)
+    n_kept_rows = len(at)
+    if skipped_path is not None:
+        at = art.with_skipped(at, schema.read_table(skipped_path, schema.SKIPPED), where=str(skipped_path))
     metrics["articles"] = {"n_articles": int(len(articles)), "n_duplicates": int(len(dups)),
-                           "article_outlier_share": round(float((at["topic"] == OUTLIER).mean()), 6)
-                           if len(at) else 0.0, **time_info}
+                           "article_outlier_share": round(float((at["topic"].iloc[:n_kept_rows] == OUTLIER).mean()), 6)
+                           if n_kept_rows else 0.0, "n_skipped_at_ingest": int(len(at) - n_kept_rows), **time_info}
     timings["articles"] = time.perf_counter() - t
 
     t = time.perf_counter()
