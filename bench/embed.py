@@ -86,7 +86,7 @@ def main() -> None:
         "chunks": n,
         "mean_tokens_per_chunk": round(float(chunks["n_tokens"].mean()), 1),
         "topicstance_embed": {"wall_seconds": round(t_ours, 2), "chunks_per_second": round(n / t_ours, 2),
-                              "precision": rep["precision"], "encode_seconds": round(rep["encode_seconds"], 2),
+                              "precision": rep["precision"], "bf16_kernel": rep.get("bf16_kernel"), "encode_seconds": round(rep["encode_seconds"], 2),
                               "model_load_seconds": round(rep["load_seconds"], 2),
                               "parity_min_cosine_sample": rep.get("parity_min_cosine"), "peak_rss_mb": rss_ours},
         "plain_sentence_transformers_fp32_b32": {"wall_seconds": round(t_plain, 2),

@@ -35,7 +35,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default=str(ROOT / "models"))
     ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--force", action="store_true", help="re-run although reports/bench/predict.json exists")
     args = ap.parse_args()
+    if (ROOT / "reports" / "bench" / "predict.json").exists() and not args.force:
+        print("reports/bench/predict.json exists; use --force to re-run")
+        return
     runs = []
     for i in range(4):  # the first is the warm-up
         r = subprocess.run([sys.executable, "-c", LOAD_CODE, args.models], capture_output=True, text=True, check=True)

@@ -5,14 +5,15 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["embed.py", "topics_bbc.py", "stance_semeval.py", "predict.py"]
+BENCHES = ["embed.py", "embed_scale.py", "topics_bbc.py", "stance_semeval.py", "predict.py", "scale.py", "run_10k.py",
+           "dvc_repro.py"]
 
 if __name__ == "__main__":
     extra = sys.argv[1:]
     failed = []
     for b in BENCHES:
         print(f"== bench/{b}", flush=True)
-        args = [a for a in extra if a != "--force" or b in ("embed.py", "stance_semeval.py")]
+        args = extra
         if subprocess.run([sys.executable, str(HERE / b), *args]).returncode != 0:
             failed.append(b)
     if failed:

@@ -171,7 +171,11 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "reports" / "bench" / "topics_bbc.json")
     ap.add_argument("--worker", choices=["ours", "bertopic", "warmup"], help=argparse.SUPPRESS)
     ap.add_argument("--seed", type=int, default=42, help=argparse.SUPPRESS)
+    ap.add_argument("--force", action="store_true", help="re-run although the output file exists")
     a = ap.parse_args(argv)
+    if not a.worker and a.out.exists() and not a.force:
+        print(f"{a.out} exists; use --force to re-run")
+        return 0
     if a.worker:
         print(json.dumps(warmup() if a.worker == "warmup" else worker(a.worker, a.seed)))
         return 0

@@ -16,6 +16,9 @@ Small single-purpose modules, each documented in its own docstring:
 * ``predictor``   -- kNN prediction for new chunks (imports neither umap nor hdbscan)
 * ``persistence`` -- save/load a model directory (JSON + .npy + Parquet, no pickle)
 * ``stage``       -- :func:`fit_topics`, called by the DVC stage and ``topicstance run``
+* ``scale``       -- :func:`fit_sample_assign`: fit on a sample, assign the rest in batches (large corpora)
+* ``knn``         -- exact cosine kNN by blocked matrix products
+* ``cut``, ``cli`` -- ``topicstance topics cut`` and the ``topics`` subcommands
 
 This package ``__init__`` imports nothing heavy, so that ``predictor`` and
 ``persistence`` can be imported without UMAP, HDBSCAN or numba.
