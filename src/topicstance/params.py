@@ -110,6 +110,7 @@ class TopicsParams:
     knn_k: int = 15
     id_match_min_cosine: float = 0.7
     time_period: str = "month"
+    map_max_n: int = 20_000
     overrides: str = "topic_overrides.yaml"
 
     def __post_init__(self):
@@ -117,6 +118,7 @@ class TopicsParams:
         object.__setattr__(self, "stability_seeds", tuple(self.stability_seeds))
         _check(self.n_neighbors >= 2, "topics.n_neighbors", f"must be >= 2, got {self.n_neighbors}")
         _check(self.n_components >= 1, "topics.n_components", f"must be >= 1, got {self.n_components}")
+        _check(self.map_max_n >= 100, "topics.map_max_n", f"must be >= 100, got {self.map_max_n}")
         _check(self.n_epochs is None or (isinstance(self.n_epochs, int) and self.n_epochs >= 10),
                "topics.n_epochs", f"must be null (UMAP's own default) or an integer >= 10, got {self.n_epochs!r}")
         _check(0.0 <= self.min_dist <= 1.0, "topics.min_dist", f"must be in [0, 1], got {self.min_dist}")

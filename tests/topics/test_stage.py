@@ -121,3 +121,20 @@ def test_single_article_corpus_works(themed_texts, themed_embeddings, tmp_path):
     res = _run(tmp_path, data)
     at = pd.read_parquet(data / "article_topics.parquet")
     assert at["article_id"].tolist() == ["only"] and res["metrics"]["n_chunks"] == 12
+
+
+def test_map_of_a_large_corpus_is_fitted_on_a_sample_and_places_every_chunk():
+    from sklearn.metrics import adjusted_rand_score
+    from sklearn.cluster import KMeans
+
+    from topicstance.topics.model import TopicModel
+    from topicstance.topics.stage import chunk_coords
+
+    from .conftest import make_blobs
+
+    _, X, y = make_blobs(n_per=100, k=3)
+    coords = chunk_coords(TopicModel(random_state=0), X, max_n=120)
+    assert coords.shape == (300, 2) and np.isfinite(coords).all()
+    # placed chunks land with their own blob on the map
+    pred = KMeans(3, n_init=5, random_state=0).fit_predict(coords)
+    assert adjusted_rand_score(y, pred) >= 0.95

@@ -91,16 +91,31 @@ def _snippet(text: str) -> str:
     return t if len(t) <= SNIPPET_CHARS else t[:SNIPPET_CHARS - 1].rstrip() + "…"
 
 
-def chunk_coords(model, X: np.ndarray) -> np.ndarray:
-    """A 2-D UMAP of the chunk embeddings for maps (min_dist 0.1), sharing the model's kNN graph."""
+def chunk_coords(model, X: np.ndarray, max_n: int = 20_000) -> np.ndarray:
+    """A 2-D UMAP of the chunk embeddings for maps (min_dist 0.1), sharing the model's kNN graph.
+
+    Above ``max_n`` chunks the map is fitted on a seeded random sample of ``max_n`` and the other
+    chunks are placed at the similarity-weighted mean position of their nearest sampled chunks
+    (``UMAPReducer.transform``): a map of 64k chunks took 71 s of a 109 s topics stage, and a
+    screen shows no more detail than a 20k-point layout gives."""
     from .components import UMAPReducer
 
     n = len(X)
     if n <= 3:
         return np.zeros((n, 2), dtype=np.float32)
+    full = n <= max_n
     r = UMAPReducer(n_neighbors=model.n_neighbors, n_components=2, min_dist=0.1, metric=model.metric,
-                    random_state=model.random_state, knn=getattr(model, "_knn", None))
-    return np.asarray(r.fit_transform(X), dtype=np.float32)
+                    random_state=model.random_state, knn=getattr(model, "_knn", None) if full else None,
+                    n_epochs=getattr(model, "n_epochs", None))
+    if full:
+        return np.asarray(r.fit_transform(X), dtype=np.float32)
+    rows = np.sort(np.random.default_rng(model.random_state).choice(n, size=max_n, replace=False))
+    out = np.empty((n, 2), dtype=np.float32)
+    out[rows] = r.fit_transform(X[rows])
+    rest = np.setdiff1d(np.arange(n), rows)
+    for s in range(0, len(rest), 20_000):
+        out[rest[s:s + 20_000]] = r.transform(X[rest[s:s + 20_000]])
+    return out
 
 
 def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, models_dir, data_dir, reports_dir,
@@ -137,7 +152,7 @@ def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, mode
          f"{model.min_cluster_size_} chunks, map on {model.map_unit_}s) in {timings['fit']:.1f}s")
 
     t = time.perf_counter()
-    coords = chunk_coords(model, model._train_X)
+    coords = chunk_coords(model, model._train_X, params.map_max_n)
     timings["coords_2d"] = time.perf_counter() - t
 
     t = time.perf_counter()
