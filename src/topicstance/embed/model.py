@@ -126,11 +126,40 @@ def read_model_info(name: str) -> ModelInfo:
                      max_seq_length=max_seq, dimension=dim, pooling=pooling, normalize=normalize)
 
 
+class RustTokenizer:
+    """The model's ``tokenizer.json`` through the ``tokenizers`` library, called like a Hugging Face
+    fast tokenizer for what chunking needs (``input_ids``, ``offset_mapping``, special tokens on or
+    off, no truncation, no padding). It gives the same tokens as ``AutoTokenizer`` (the same file
+    drives both) without importing transformers and torch, which took 2 of the chunk stage's 3 s."""
+
+    def __init__(self, path: Path):
+        from tokenizers import Tokenizer
+
+        self._tok = Tokenizer.from_file(str(path))
+        self._tok.no_truncation()
+        self._tok.no_padding()
+
+    def __call__(self, text, add_special_tokens: bool = True, truncation: bool = False,
+                 return_offsets_mapping: bool = False, verbose: bool = False, **_ignored) -> dict:
+        if truncation:
+            raise ValueError("RustTokenizer counts tokens; it never truncates")
+        single = isinstance(text, str)
+        encs = self._tok.encode_batch([text] if single else list(text), add_special_tokens=add_special_tokens)
+        out = {"input_ids": [e.ids for e in encs]}
+        if return_offsets_mapping:
+            out["offset_mapping"] = [e.offsets for e in encs]
+        return {k: v[0] for k, v in out.items()} if single else out
+
+
 def load_tokenizer(name: str):
-    """The model's own fast tokenizer, used to measure chunk budgets."""
+    """The model's own fast tokenizer, used to measure chunk budgets: its ``tokenizer.json`` read by
+    the ``tokenizers`` library when the folder has one (:class:`RustTokenizer`), else ``AutoTokenizer``."""
+    path = resolve_model_path(name)
+    if (path / "tokenizer.json").exists():
+        return RustTokenizer(path / "tokenizer.json")
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(str(resolve_model_path(name)))
+    return AutoTokenizer.from_pretrained(str(path))
 
 
 def cpu_supports_bf16() -> bool:
