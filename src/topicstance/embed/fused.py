@@ -18,6 +18,7 @@ parity check against float32 runs on whichever path is used.
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -111,6 +112,23 @@ class FusedEncoder:
         return out
 
 
+@contextmanager
+def _quiet_transformers():
+    """Tracing walks the model's attributes, and transformers logs a note about the unused training
+    ``loss_type`` on the way; it means nothing for inference, so its logger is quieted while tracing."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # pragma: no cover - transformers is a dependency
+        yield
+        return
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+
+
 def build(st_bf16, pad_multiple: int = 16) -> FusedEncoder | None:
     """A :class:`FusedEncoder` for a bfloat16 SentenceTransformer, or None when unsupported."""
     mode = pooling_mode(st_bf16)
@@ -128,7 +146,7 @@ def build(st_bf16, pad_multiple: int = 16) -> FusedEncoder | None:
         types = probe.get("token_type_ids", torch.zeros_like(probe["input_ids"]))
         module = _pooled_module(auto_model, mode, use_types)
         torch.jit.enable_onednn_fusion(True)
-        with torch.inference_mode(), warnings.catch_warnings():
+        with torch.inference_mode(), warnings.catch_warnings(), _quiet_transformers():
             warnings.simplefilter("ignore")
             graph = torch.jit.freeze(torch.jit.trace(
                 module, (probe["input_ids"], probe["attention_mask"], types), check_trace=False, strict=False))
