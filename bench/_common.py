@@ -47,6 +47,26 @@ def timed_run(cmd: list[str], env: dict | None = None, cwd: Path | None = None) 
     return dt, r.stdout, r.stderr, max(peak, before) // 1024
 
 
+def finished(path: Path, force: bool) -> bool:
+    """True, after saying so, when ``path`` holds a finished result and ``--force`` was not given
+    (a file with ``"done": false`` is a partial run and does not count)."""
+    if force or not path.exists() or not json.loads(path.read_text()).get("done", True):
+        return False
+    print(f"{path} exists; use --force to re-run")
+    return True
+
+
+def run_child(script: str, args: list[str]) -> dict:
+    """Run ``python SCRIPT ARGS`` in a fresh process (numba cache in the project unless set) and
+    return the JSON object it prints on its last line."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", str(ROOT / ".cache" / "numba"))}
+    p = subprocess.run([sys.executable, script, *args], capture_output=True, text=True, env=env, cwd=ROOT)
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr[-4000:])
+        raise SystemExit(f"worker {script} {args} failed ({p.returncode})")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
 def load_results(name: str) -> dict:
     p = BENCH_DIR / name
     return json.loads(p.read_text()) if p.exists() else {}

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, SHARED, load_results, machine, save_results  # noqa: E402
+from _common import BENCH_DIR, ROOT, SHARED, finished, machine, save_results  # noqa: E402
 
 OUT = "dvc_repro.json"
 NEW_ARTICLE = ("Kyiv, 20 March 2023. Ukrainian officials said on Monday that repairs to the damaged power "
@@ -75,8 +75,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--force", action="store_true")
     a = ap.parse_args()
-    if load_results(OUT).get("done") and not a.force:
-        print(f"reports/bench/{OUT} exists; use --force to re-run")
+    if finished(BENCH_DIR / OUT, a.force):
         return
     venv_bin = ROOT / ".venv" / "bin"
     with tempfile.TemporaryDirectory() as td:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SHARED, load_results, machine, save_results, timed_run  # noqa: E402
+from _common import BENCH_DIR, SHARED, finished, machine, save_results, timed_run  # noqa: E402
 
 NEW_ARTICLE = (
     "Ministers have unveiled plans for a national network of charging points for electric cars, promising that "
@@ -38,8 +38,7 @@ def main() -> None:
     ap.add_argument("--data", default=str(SHARED / "benchmarks" / "bbc_news" / "bbc_news.csv"))
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args()
-    if load_results("embed.json").get("done") and not args.force:
-        print("reports/bench/embed.json exists; use --force to re-run")
+    if finished(BENCH_DIR / "embed.json", args.force):
         return
     ts = [sys.executable, "-m", "topicstance.cli"]
     with tempfile.TemporaryDirectory() as td:

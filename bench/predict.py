@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, machine, save_results  # noqa: E402
+from _common import BENCH_DIR, ROOT, finished, machine, save_results  # noqa: E402
 
 LOAD_CODE = r"""
 import json, sys, time
@@ -37,8 +37,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--force", action="store_true", help="re-run although reports/bench/predict.json exists")
     args = ap.parse_args()
-    if (ROOT / "reports" / "bench" / "predict.json").exists() and not args.force:
-        print("reports/bench/predict.json exists; use --force to re-run")
+    if finished(BENCH_DIR / "predict.json", args.force):
         return
     runs = []
     for i in range(4):  # the first is the warm-up

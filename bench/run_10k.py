@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SHARED, load_results, machine, save_results, timed_run  # noqa: E402
+from _common import BENCH_DIR, SHARED, finished, machine, save_results, timed_run  # noqa: E402
 
 OUT = "run_10k.json"
 N = 10_000
@@ -54,8 +54,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--force", action="store_true")
     a = ap.parse_args()
-    if load_results(OUT).get("done") and not a.force:
-        print(f"reports/bench/{OUT} exists; use --force to re-run")
+    if finished(BENCH_DIR / OUT, a.force):
         return
     from sklearn.metrics import normalized_mutual_info_score
 

@@ -72,9 +72,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import re
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -84,7 +82,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, SHARED, load_results, machine, save_results  # noqa: E402
+from _common import ROOT, SHARED, load_results, machine, run_child, save_results  # noqa: E402
 
 CACHE = ROOT / ".cache" / "bench" / "scale"
 RESULTS = "scale.json"
@@ -550,16 +548,6 @@ def worker_full_labels(spec: Spec, knn: str) -> None:
 
 
 # ------------------------------------------------------------------ main
-def run_child(args: list[str]) -> dict:
-    p = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT,
-                       env={**os.environ, "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR",
-                                                                             str(ROOT / ".cache" / "numba"))})
-    if p.returncode != 0:
-        sys.stderr.write(p.stderr[-4000:])
-        raise SystemExit(f"worker {args} failed ({p.returncode})")
-    return json.loads(p.stdout.strip().splitlines()[-1])
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100000,1000000",
@@ -624,7 +612,7 @@ def main(argv=None) -> int:
         if kind == "sample_vs_full":
             args += ["--svf-sample", str(a.svf_sample), "--reference", str(a.reference), "--batch", str(a.batch)]
         t = time.perf_counter()
-        res = run_child(args)
+        res = run_child(__file__, args)
         res.update(config=config, child_wall_seconds=round(time.perf_counter() - t, 1), machine=machine(),
                    date=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                    command=" ".join(["python bench/scale.py", f"--sizes {a.sizes}", f"--only {kind}", *args[2:]]))

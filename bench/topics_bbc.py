@@ -26,12 +26,13 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, finished, run_child  # noqa: E402
+
 WORK = ROOT / ".cache" / "bench" / "topics_bbc"
 WARM_N = 300
 
@@ -153,15 +154,6 @@ def warmup() -> dict:
     return out
 
 
-def run_child(args: list[str]) -> dict:
-    env = dict(os.environ)
-    p = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env, cwd=ROOT)
-    if p.returncode != 0:
-        sys.stderr.write(p.stderr[-3000:])
-        raise SystemExit(f"worker {args} failed ({p.returncode})")
-    return json.loads(p.stdout.strip().splitlines()[-1])
-
-
 # ---------------------------------------------------------------- main
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -173,8 +165,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=42, help=argparse.SUPPRESS)
     ap.add_argument("--force", action="store_true", help="re-run although the output file exists")
     a = ap.parse_args(argv)
-    if not a.worker and a.out.exists() and not a.force:
-        print(f"{a.out} exists; use --force to re-run")
+    if not a.worker and finished(a.out, a.force):
         return 0
     if a.worker:
         print(json.dumps(warmup() if a.worker == "warmup" else worker(a.worker, a.seed)))
@@ -184,7 +175,7 @@ def main(argv=None) -> int:
     info = prepare(a.data)
     print(f"{info['documents']} documents ({info['exact_duplicates_dropped']} exact duplicates dropped)", file=sys.stderr)
     t = time.perf_counter()
-    warm = run_child(["--worker", "warmup"])
+    warm = run_child(__file__, ["--worker", "warmup"])
     warm_total = time.perf_counter() - t
     order = []
     for i in range(a.repeats):
@@ -192,7 +183,7 @@ def main(argv=None) -> int:
     runs = []
     seeds = iter(range(42, 42 + a.repeats))
     for kind in order:
-        r = run_child(["--worker", kind] + (["--seed", str(next(seeds))] if kind == "ours" else []))
+        r = run_child(__file__, ["--worker", kind] + (["--seed", str(next(seeds))] if kind == "ours" else []))
         print(f"  {kind:9s} fit {r['fit_seconds']:6.2f}s  jit {r['jit_seconds']:5.2f}s  NMI {r['own']['nmi']:.3f}  "
               f"NMI@5 {r['cut5']['nmi']:.3f}  topics {r['n_topics']}  outliers {r['own']['outlier_share']:.3f}",
               file=sys.stderr)

@@ -19,6 +19,8 @@ import numpy as np
 
 from ..errors import ParamsError
 from .cache import EmbeddingCache, cache_key
+from .fused import SUPPORTED_POOLING
+from .fused import build as build_fused
 from .model import ModelInfo, cpu_supports_bf16, load_sentence_transformer, read_model_info
 
 # Texts for the precision parity check when a corpus gives too few of its own.
@@ -100,7 +102,7 @@ class Embedder:
         i = self.info
         key = {"w": i.weights_sha256, "pool": i.pooling, "norm": True, "max_seq": i.max_seq_length,
                "precision": precision}
-        if precision == "bfloat16" and self.fused and i.pooling in ("mean", "cls"):
+        if precision == "bfloat16" and self.fused and i.pooling in SUPPORTED_POOLING:
             key["kernel"] = "fused-jit"  # embed/fused.py; its vectors differ from encode's in the 4th decimal
         ident = json.dumps(key, sort_keys=True)
         return hashlib.sha256(ident.encode()).hexdigest()
@@ -141,9 +143,7 @@ class Embedder:
     def _fused_bf16(self):
         """The fused bfloat16 graph (embed/fused.py), or False when the model's layout is unsupported."""
         if self._fused is None:
-            from . import fused
-
-            enc = fused.build(self._model_bf16()) if self.fused else None
+            enc = build_fused(self._model_bf16()) if self.fused else None
             self._fused = enc if enc is not None else False
             self.stats.extra["bf16_kernel"] = "fused-jit" if enc is not None else "encode"
         return self._fused
@@ -151,8 +151,9 @@ class Embedder:
     def _encode_raw(self, texts: list[str], precision: str) -> np.ndarray:
         import torch
 
-        if precision == "bfloat16" and self._fused_bf16():
-            return _l2(self._fused.encode(texts, batch_size=self.batch_size))
+        fused = self._fused_bf16() if precision == "bfloat16" else None
+        if fused:
+            return _l2(fused.encode(texts, batch_size=self.batch_size))
         st = self._model() if precision == "float32" else self._model_bf16()
         with torch.inference_mode():
             out = st.encode(texts, batch_size=self.batch_size, convert_to_numpy=False,

@@ -97,18 +97,17 @@ class FusedEncoder:
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         import torch
 
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
         order = np.argsort([-len(t) for t in texts], kind="stable")
-        out = np.zeros((len(texts), 0), dtype=np.float32)
         rows = []
         with torch.inference_mode():
             for s in range(0, len(texts), batch_size):
-                idx = order[s:s + batch_size]
-                ids, mask, types = self._features([texts[i] for i in idx])
+                ids, mask, types = self._features([texts[i] for i in order[s:s + batch_size]])
                 rows.append(self.graph(ids, mask, types).float().numpy())
-        if rows:
-            v = np.concatenate(rows)
-            out = np.empty_like(v)
-            out[order] = v
+        v = np.concatenate(rows)
+        out = np.empty_like(v)
+        out[order] = v
         return out
 
 

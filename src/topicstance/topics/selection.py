@@ -120,11 +120,10 @@ def cosine_silhouette_samples(V: np.ndarray, lab: np.ndarray) -> np.ndarray:
     np.add.at(S, inv, V)
     sums = counts[None, :] - V @ S.T                          # (n, k): summed distances to each cluster
     self_d = 1.0 - np.einsum("ij,ij->i", V, V)                # ~0 for unit rows
-    own = inv
-    n_own = counts[own]
-    a = np.where(n_own > 1, (sums[np.arange(len(V)), own] - self_d) / np.maximum(n_own - 1, 1), 0.0)
+    n_own = counts[inv]
+    a = np.where(n_own > 1, (sums[np.arange(len(V)), inv] - self_d) / np.maximum(n_own - 1, 1), 0.0)
     means = sums / counts[None, :]
-    means[np.arange(len(V)), own] = np.inf
+    means[np.arange(len(V)), inv] = np.inf
     b = means.min(axis=1)
     a, b = np.clip(a, 0.0, 2.0), np.clip(b, 0.0, 2.0)
     denom = np.maximum(a, b)
@@ -133,7 +132,7 @@ def cosine_silhouette_samples(V: np.ndarray, lab: np.ndarray) -> np.ndarray:
     return out
 
 
-def silhouette(X_sub: np.ndarray, topic: np.ndarray, groups, seed: int) -> tuple[float | None, float | None, int, float]:
+def silhouette(X_sub: np.ndarray, topic: np.ndarray, groups) -> tuple[float | None, float | None, int, float]:
     """``(silhouette, standard error, n labels, unit outlier share)`` of ``topic`` under cosine
     distance: per chunk, or per article when ``groups`` (a :class:`groups.Groups` of the rows) is
     given, on every unit (see :func:`cosine_silhouette_samples`). ``None`` when fewer than 2 labels."""
@@ -180,7 +179,7 @@ def score_silhouette(X_sub: np.ndarray, U_sub: np.ndarray, candidates, sizes: di
         raw, dbcv, _ = cluster_reduced(make_clusterer, U_sub, cs)
         topic, _ = reassign(X_sub, raw, threshold)
         nt = n_topics(raw)
-        sil, se, k, out_units = silhouette(X_sub, topic, groups, seed) if nt >= 2 else (None, None, nt, 0.0)
+        sil, se, k, out_units = silhouette(X_sub, topic, groups) if nt >= 2 else (None, None, nt, 0.0)
         row.update(silhouette=None if sil is None else round(sil, 6),
                    silhouette_se=None if se is None else round(se, 6), n_topics=nt,
                    outlier_share_raw=round(outlier_share(raw), 6), outlier_share=round(outlier_share(topic), 6),

@@ -113,8 +113,7 @@ def chunk_coords(model, X: np.ndarray, max_n: int = 20_000) -> np.ndarray:
     out = np.empty((n, 2), dtype=np.float32)
     out[rows] = r.fit_transform(X[rows])
     rest = np.setdiff1d(np.arange(n), rows)
-    for s in range(0, len(rest), 20_000):
-        out[rest[s:s + 20_000]] = r.transform(X[rest[s:s + 20_000]])
+    out[rest] = r.transform(X[rest])  # exact kNN to the sample, in blocks (knn.exact_knn_to)
     return out
 
 
