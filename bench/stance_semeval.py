@@ -206,6 +206,10 @@ def main(argv=None) -> int:
     ap.add_argument("--table", action="store_true", help="only print the table of stored results")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
+    args.data, args.params = args.data.resolve(), str(Path(args.params).resolve())
+    # params.yaml paths (embed.cache_dir) are relative to the project root, as under `dvc repro`:
+    # run from there wherever the script was started, so the embedding cache is always the project's.
+    os.chdir(ROOT)
     params = load_params(args.params)
     if args.table:
         print(summary_table(load_results()))
