@@ -30,3 +30,12 @@ def test_every_cli_command_is_in_the_cli_doc():
     documented = set(re.findall(r"`topicstance ([a-z][a-z -]*?)(?= [A-Z\[-]|`)", text))
     commands = set(_commands(build_parser()))
     assert commands and commands <= {c.strip() for c in documented}
+
+
+def test_every_other_parameter_is_in_the_params_doc():
+    from topicstance.params import SECTIONS
+
+    text = (DOCS / "params.md").read_text(encoding="utf-8")
+    missing = [f"{sec}.{f.name}" for sec, cls in SECTIONS.items() if sec != "topics"
+               for f in dataclasses.fields(cls) if f"`{f.name}`" not in text]
+    assert missing == []
