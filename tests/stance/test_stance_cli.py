@@ -61,6 +61,14 @@ def test_predict_keeps_rows_and_order_and_chunks_long_texts(tmp_path, model, par
     assert out["stance"].tolist() == ["FAVOR", "AGAINST", "", "AGAINST"]  # long text: max-evidence chunk decides
 
 
+def test_predict_warns_about_rows_whose_target_was_never_trained(tmp_path, model, params_file, capsys):
+    pd.DataFrame({"text": ["Belarus deserves praise.", "Russia committed brutal crimes."],
+                  "target": ["Belarus", "Russia"]}).to_csv(tmp_path / "in.csv", index=False)
+    assert run("predict", model, tmp_path / "in.csv", "--out", tmp_path / "out.csv", "--params", params_file) == 0
+    err = capsys.readouterr().err
+    assert "1 row(s) with targets unseen in training" in err and "label examples for those targets" in err
+
+
 def test_evaluate_writes_metrics_and_plot_data(tmp_path, model, split_labels, params_file):
     assert run("evaluate", split_labels, "--model", model, "--reports", tmp_path / "rep", "--params", params_file) == 0
     m = json.loads((tmp_path / "rep" / "stance_metrics.json").read_text())

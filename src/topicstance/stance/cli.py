@@ -144,7 +144,8 @@ def cmd_predict(args) -> int:
     if stats["empty_skipped"]:
         msg += f"; skipped {stats['empty_skipped']} empty text(s) (stance left empty)"
     if stats["unseen_target_rows"]:
-        msg += f"; {stats['unseen_target_rows']} row(s) with targets unseen in training used the shared weights"
+        msg += (f"; {stats['unseen_target_rows']} row(s) with targets unseen in training used the shared weights, "
+                "which mostly answer NONE: label examples for those targets (docs/stance.md)")
     _say(msg + f" -> {args.out}")
     return 0
 
@@ -188,7 +189,8 @@ def cmd_apply(args) -> int:
     _say(f"stance apply: {s['chunks']} chunks x {len(s['targets'])} targets, {s['articles']} articles; "
          f"embeddings reused {s['embeddings_reused']}, encoded {s['embeddings_encoded']} -> {args.out}, {args.articles_out}")
     if s["unseen_targets"]:
-        _say(f"stance apply: targets unseen in training (shared weights only): {', '.join(s['unseen_targets'])}")
+        _say(f"stance apply: targets unseen in training (shared weights only, which mostly answer NONE: "
+             f"label examples for them, docs/stance.md): {', '.join(s['unseen_targets'])}")
     return 0
 
 
