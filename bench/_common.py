@@ -56,6 +56,15 @@ def finished(path: Path, force: bool) -> bool:
     return True
 
 
+def skip_unless_forced(path: Path, argv=None) -> bool:
+    """For a bench whose only option is ``--force``: parse it and return :func:`finished`."""
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--force", action="store_true", help="re-run although the result file exists")
+    return finished(path, ap.parse_args(argv).force)
+
+
 def run_child(script: str, args: list[str]) -> dict:
     """Run ``python SCRIPT ARGS`` in a fresh process (numba cache in the project unless set) and
     return the JSON object it prints on its last line."""

@@ -18,7 +18,6 @@ Writes reports/bench/dvc_repro.json. Targets (issue 8): warm <= 60 s, cold <= 18
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -30,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import BENCH_DIR, ROOT, SHARED, finished, machine, save_results  # noqa: E402
+from _common import BENCH_DIR, ROOT, SHARED, machine, save_results, skip_unless_forced  # noqa: E402
 
 OUT = "dvc_repro.json"
 NEW_ARTICLE = ("Kyiv, 20 March 2023. Ukrainian officials said on Monday that repairs to the damaged power "
@@ -72,10 +71,7 @@ def run_stages(cmd, proj: Path, env: dict) -> tuple[float, dict]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--force", action="store_true")
-    a = ap.parse_args()
-    if finished(BENCH_DIR / OUT, a.force):
+    if skip_unless_forced(BENCH_DIR / OUT):
         return
     venv_bin = ROOT / ".venv" / "bin"
     with tempfile.TemporaryDirectory() as td:

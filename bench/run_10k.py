@@ -16,7 +16,6 @@ Writes reports/bench/run_10k.json: whole-process seconds, seconds per step
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -26,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import BENCH_DIR, SHARED, finished, machine, save_results, timed_run  # noqa: E402
+from _common import BENCH_DIR, SHARED, machine, save_results, skip_unless_forced, timed_run  # noqa: E402
 
 OUT = "run_10k.json"
 N = 10_000
@@ -51,10 +50,7 @@ def build(seed: int = 0) -> pd.DataFrame:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--force", action="store_true")
-    a = ap.parse_args()
-    if finished(BENCH_DIR / OUT, a.force):
+    if skip_unless_forced(BENCH_DIR / OUT):
         return
     from sklearn.metrics import normalized_mutual_info_score
 

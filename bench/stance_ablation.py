@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _common import finished  # noqa: E402
+from stance_semeval import load_data  # noqa: E402
 from topicstance.io import write_json  # noqa: E402
 from topicstance.stance import CLASSES  # noqa: E402
 from topicstance.stance.classifier import StanceClassifier  # noqa: E402
@@ -64,8 +65,8 @@ CL = np.array(CLASSES)
 
 
 def load(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    df["text"] = df["text"].map(lambda s: re.sub(r"\s*#SemST\b", "", s, flags=re.I).strip())
+    """Train (train + val) and test, read and cleaned exactly as ``stance_semeval.py`` does."""
+    df = load_data(path)
     return (df[df["split"].isin(["train", "val"])].reset_index(drop=True),
             df[df["split"] == "test"].reset_index(drop=True))
 

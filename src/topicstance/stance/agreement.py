@@ -34,14 +34,15 @@ def _read(path, cols) -> pd.DataFrame:
 
 
 def cohen_kappa(a: list[str], b: list[str]) -> float:
-    """Cohen's kappa of two label lists (1.0 when both use one and the same label throughout)."""
+    """Cohen's kappa of two label lists (scikit-learn's), 1.0 when both use one and the same label
+    throughout (where scikit-learn's is undefined)."""
+    from sklearn.metrics import cohen_kappa_score
+
     if len(a) != len(b) or not a:
         raise ValueError("cohen_kappa needs two non-empty lists of equal length")
-    n = len(a)
-    po = sum(x == y for x, y in zip(a, b)) / n
-    cats = set(a) | set(b)
-    pe = sum((a.count(c) / n) * (b.count(c) / n) for c in cats)
-    return 1.0 if pe == 1.0 else (po - pe) / (1.0 - pe)
+    if len(set(a) | set(b)) == 1:
+        return 1.0
+    return float(cohen_kappa_score(a, b))
 
 
 def agreement(labels_path, blind_path, adjudication_path=None) -> dict:
