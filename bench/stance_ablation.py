@@ -28,6 +28,13 @@ Variants:
 ``best_combination``
     ``hybrid_ngrams`` with embeddings averaged over the text and its
     hashtag-spelt form, fused with the char SVM (w by CV).
+``hybrid_layers``
+    the product's features with a second embedding beside the sentence
+    embedding: MiniLM's layer-3 hidden states, mean-pooled (frozen).
+``hybrid+knn``
+    late fusion: hybrid log-probabilities + w x the log of a class-balanced
+    10-nearest-neighbour vote among the same target's training tweets, on
+    embeddings centred per target (w chosen by CV).
 
 Writes ``reports/bench/stance_ablation.json``.
 """
@@ -138,6 +145,61 @@ def hybrid_variant(emb_key):
     return run
 
 
+def hybrid_with(emb_key):
+    """The product's hybrid built from its parts, with ``E[emb_key]`` as the embedding block."""
+    from topicstance.stance.head import LinearHead
+    from topicstance.stance.ngrams import NgramFeatures
+
+    def run(a, b, E):
+        tb = TargetBlocks().fit(a["target"].tolist())
+        ng = NgramFeatures().fit(a["text"].tolist())
+        Xa, Xb = (tb.transform(sp.hstack([ng.transform(d["text"].tolist()), sp.csr_matrix(E[emb_key][d.index])],
+                                         format="csr"), d["target"].tolist()) for d in (a, b))
+        head = LinearHead(C=1.0, class_weight="balanced", random_state=42).fit(Xa, a["stance"].tolist())
+        return np.log(np.clip(head.predict_proba(Xb), 1e-12, None))
+    return run
+
+
+def knn_vote(a, b, E, k: int = 10):
+    """log of a class-balanced k-NN vote among the same target's training rows (embeddings centred per target)."""
+    Xa, Xb, ya = E["plain"][a.index], E["plain"][b.index], a["stance"].to_numpy()
+    ta, tb = a["target"].to_numpy(), b["target"].to_numpy()
+    out = np.log(np.full((len(b), 3), 1.0 / 3))
+    for t in np.unique(tb):
+        ia, ib = ta == t, tb == t
+        if ia.sum() <= k:
+            continue
+        mu = Xa[ia].mean(axis=0)
+        A, B = Xa[ia] - mu, Xb[ib] - mu
+        A /= np.linalg.norm(A, axis=1, keepdims=True)
+        B /= np.linalg.norm(B, axis=1, keepdims=True)
+        nb = np.argpartition(-(B @ A.T), k, axis=1)[:, :k]
+        yy = ya[ia]
+        w = np.array([1.0 / max((yy == c).mean(), 1e-3) for c in CL])
+        cnt = (np.stack([(yy[nb] == c).sum(axis=1) for c in CL], axis=1) + 1.0) * w
+        out[ib] = np.log(cnt / cnt.sum(axis=1, keepdims=True))
+    return out
+
+
+def layer_embeddings(texts: list[str], layer: int = 3, batch: int = 64) -> np.ndarray:
+    """Mean-pooled hidden states of one MiniLM layer, L2-normalised (float32 on CPU)."""
+    import torch
+
+    from topicstance.embed.model import load_sentence_transformer
+
+    st = load_sentence_transformer("all-MiniLM-L6-v2").eval()
+    out = []
+    for i in range(0, len(texts), batch):
+        enc = st.tokenizer(texts[i:i + batch], padding=True, truncation=True, max_length=st.max_seq_length,
+                           return_tensors="pt")
+        with torch.no_grad():
+            h = st[0].auto_model(**enc, output_hidden_states=True).hidden_states[layer]
+        m = enc["attention_mask"].unsqueeze(-1).float()
+        out.append(((h * m).sum(1) / m.sum(1)).numpy())
+    X = np.vstack(out).astype(np.float32)
+    return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
 def char_svm(a, b, E):
     tb = TargetBlocks().fit(a["target"].tolist())
     Na, Nb = ngram_matrix(a["text"].tolist(), [a["text"].tolist(), b["text"].tolist()],
@@ -208,12 +270,15 @@ def main(argv=None) -> int:
         plain = enc.frozen_embeddings(texts)
         spelt = enc.frozen_embeddings([spell_hashtags(t) for t in texts])
         mean = plain + spelt
-        return {"plain": plain, "mean": mean / np.linalg.norm(mean, axis=1, keepdims=True)}
+        layers = np.hstack([plain, layer_embeddings(texts)]) / np.sqrt(2)
+        return {"plain": plain, "mean": mean / np.linalg.norm(mean, axis=1, keepdims=True), "layers": layers}
 
     E, E_test = embeddings(train["text"].tolist()), embeddings(test["text"].tolist())
     parts = {}
     for name, fn in (("hybrid", product_hybrid), ("hybrid_ngrams", hybrid_variant("plain")),
-                     ("hybrid_ngrams_meanemb", hybrid_variant("mean")), ("char_svm", char_svm)):
+                     ("hybrid_ngrams_meanemb", hybrid_variant("mean")), ("char_svm", char_svm),
+                     ("hybrid_rebuilt", hybrid_with("plain")), ("hybrid_layers", hybrid_with("layers")),
+                     ("knn_vote", knn_vote)):
         parts[name] = oof_and_test(fn, train, test, E, folds, E_test)
         print(f"  {name:24s} CV {fav(y, parts[name][0]):.4f}  test {fav(test['stance'], parts[name][1]):.4f}  "
               f"fit {parts[name][2]:.1f}s", file=sys.stderr, flush=True)
@@ -240,6 +305,11 @@ def main(argv=None) -> int:
         w = choose(y, cands)
         add(name, nested(y, folds, cands), fused(base, "char_svm", w)[1], {"svm_weight": w},
             parts[base][2] + parts["char_svm"][2])
+    add("hybrid_layers", parts["hybrid_layers"][0], parts["hybrid_layers"][1], None, parts["hybrid_layers"][2])
+    cands = {w: fused("hybrid", "knn_vote", w)[0] for w in WEIGHTS}
+    w = choose(y, cands)
+    add("hybrid+knn", nested(y, folds, cands), fused("hybrid", "knn_vote", w)[1], {"knn_weight": w},
+        parts["hybrid"][2] + parts["knn_vote"][2])
     report = {
         "benchmark": "SemEval-2016 Task 6A, ablation of the hybrid stance method",
         "data": os.path.relpath(args.data, ROOT), "train_rows": len(train), "test_rows": len(test),
