@@ -166,7 +166,7 @@ class StanceParams:
     test_split: str = "seeds/labels/test_split.txt"
     test_fraction: float = 0.25
     C: Union[float, str] = "auto"
-    class_weight: str = "balanced"
+    class_weight: str = "balanced-per-target"
     cv_folds: int = 5
     cv_repeats: int = 3
     n_bootstrap: int = 1000
@@ -175,9 +175,19 @@ class StanceParams:
     setfit_max_steps: int = 200
     setfit_batch_size: int = 16
     article_rule: str = "max-evidence"
+    mask_targets: bool = True
+    aliases: dict = field(default_factory=lambda: {
+        "Russia": ["Russian", "Russian Federation", "Moscow", "Kremlin", "Putin", "Lavrov", "Peskov", "Shoigu"],
+        "Ukraine": ["Ukrainian", "Kyiv", "Kiev", "Zelensky", "Zelenskyy", "Zelenskiy", "Kuleba"]})
 
     def __post_init__(self):
         object.__setattr__(self, "targets", tuple(self.targets))
+        _check(isinstance(self.aliases, dict) and all(
+            isinstance(v, (list, tuple)) and all(isinstance(w, str) and w.strip() for w in v)
+            for v in self.aliases.values()), "stance.aliases",
+            "must map each target to a list of non-empty words, e.g. {Russia: [Moscow, Kremlin]}")
+        object.__setattr__(self, "aliases", {str(k): [str(w) for w in v] for k, v in self.aliases.items()})
+        _check(isinstance(self.mask_targets, bool), "stance.mask_targets", f"must be true or false, got {self.mask_targets!r}")
         object.__setattr__(self, "learning_curve_k", tuple(self.learning_curve_k))
         _check(len(self.targets) > 0 and all(isinstance(t, str) and t.strip() for t in self.targets),
                "stance.targets", "must name at least one target, each a non-empty string")
@@ -187,8 +197,8 @@ class StanceParams:
                f"must be in (0, 1), got {self.test_fraction}")
         _check(self.C == "auto" or (isinstance(self.C, (int, float)) and not isinstance(self.C, bool)
                                     and self.C > 0), "stance.C", f"must be 'auto' or > 0, got {self.C!r}")
-        _check(self.class_weight in ("balanced", "none"), "stance.class_weight",
-               f"must be balanced or none, got {self.class_weight!r}")
+        _check(self.class_weight in ("balanced", "balanced-per-target", "none"), "stance.class_weight",
+               f"must be balanced, balanced-per-target or none, got {self.class_weight!r}")
         _check(self.cv_folds >= 2, "stance.cv_folds", f"must be >= 2, got {self.cv_folds}")
         _check(self.cv_repeats >= 1, "stance.cv_repeats", f"must be >= 1, got {self.cv_repeats}")
         _check(self.n_bootstrap >= 100, "stance.n_bootstrap", f"must be >= 100, got {self.n_bootstrap}")

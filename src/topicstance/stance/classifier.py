@@ -22,8 +22,15 @@ Methods (``stance.method``):
     probabilities.
 
 "Target-aware" is explained in :mod:`.targets`; a target unseen in training
-falls back to the shared weights. Class weighting ``balanced`` reweights each
-class by n / (3 * n_class) against imbalance.
+falls back to the shared weights. With ``mask_targets`` (the default) every
+text is first rewritten relative to its target (:mod:`.mask`: mentions of the
+target and its ``aliases`` become TARGET, other targets' become OTHER), so what
+is learnt about one target carries over to the others.
+
+Class weighting: ``balanced`` reweights each class by n / (3 * n_class) over
+all rows; ``balanced-per-target`` does it within each target, so a stance that
+is rare toward one target (AGAINST Ukraine in Western news) weighs as much as
+the common ones: the choice for a model judged on balanced data.
 """
 from __future__ import annotations
 
@@ -52,6 +59,7 @@ METHOD_COMPONENTS = {"tfidf": ("tfidf",), "embedding-lr": ("embedding-lr",), "hy
 # Inverse regularisation used when C == "auto": chosen per component by 4-fold
 # cross-validation on the SemEval-2016 training split (docs/stance.md).
 AUTO_C = {"tfidf": 0.3, "embedding-lr": 3.0, "hybrid": 1.0, "setfit": 1.0}
+CLASS_WEIGHTS = ("balanced", "balanced-per-target", "none")
 
 
 def _as_list(x, name: str) -> list[str]:
@@ -69,7 +77,8 @@ class StanceClassifier(BaseEstimator):
     def __init__(self, method: str = "hybrid", C="auto", class_weight: str = "balanced",
                  model: str = "all-MiniLM-L6-v2", precision: str = "auto", batch_size: int = 64,
                  cache_dir: str | None = ".cache/embeddings", setfit_max_steps: int = 200,
-                 setfit_batch_size: int = 16, random_state: int = 42, verbose: bool = False):
+                 setfit_batch_size: int = 16, random_state: int = 42, mask_targets: bool = True,
+                 aliases: dict | None = None, verbose: bool = False):
         self.method = method
         self.C = C
         self.class_weight = class_weight
@@ -80,6 +89,8 @@ class StanceClassifier(BaseEstimator):
         self.setfit_max_steps = setfit_max_steps
         self.setfit_batch_size = setfit_batch_size
         self.random_state = random_state
+        self.mask_targets = mask_targets
+        self.aliases = aliases
         self.verbose = verbose
 
     @classmethod
@@ -87,7 +98,8 @@ class StanceClassifier(BaseEstimator):
         return cls(method=method or stance.method, C=stance.C, class_weight=stance.class_weight,
                    model=embed.model, precision=embed.precision, batch_size=embed.batch_size,
                    cache_dir=embed.cache_dir, setfit_max_steps=stance.setfit_max_steps,
-                   setfit_batch_size=stance.setfit_batch_size, random_state=stance.random_state, **kw)
+                   setfit_batch_size=stance.setfit_batch_size, random_state=stance.random_state,
+                   mask_targets=stance.mask_targets, aliases=dict(stance.aliases), **kw)
 
     # -- helpers ------------------------------------------------------------
     def _log(self, msg: str) -> None:
@@ -99,8 +111,12 @@ class StanceClassifier(BaseEstimator):
             raise ParamsError(f"parameter stance.method: must be one of {', '.join(METHODS)}, got {self.method!r}")
         if not (self.C == "auto" or (isinstance(self.C, (int, float)) and self.C > 0)):
             raise ParamsError(f"parameter stance.C: must be 'auto' or > 0, got {self.C!r}")
-        if self.class_weight not in ("balanced", "none"):
-            raise ParamsError(f"parameter stance.class_weight: must be balanced or none, got {self.class_weight!r}")
+        if self.class_weight not in CLASS_WEIGHTS:
+            raise ParamsError(f"parameter stance.class_weight: must be {', '.join(CLASS_WEIGHTS)}, "
+                              f"got {self.class_weight!r}")
+        if not isinstance(self.aliases, (dict, type(None))) or any(
+                not isinstance(v, (list, tuple)) for v in (self.aliases or {}).values()):
+            raise ParamsError("parameter stance.aliases: must map each target to a list of words")
 
     def _c_for(self, component: str) -> float:
         return AUTO_C[component] if self.C == "auto" else float(self.C)
@@ -136,22 +152,48 @@ class StanceClassifier(BaseEstimator):
         finally:
             emb.cache.close()
 
+    def feature_texts(self, texts: list[str], targets: list[str]) -> list[str]:
+        """The texts the features are made from: target-masked when ``mask_targets`` is on."""
+        masker = getattr(self, "masker_", None)
+        return masker.transform(texts, targets) if masker is not None else list(texts)
+
     def _features(self, texts, targets, embeddings=None) -> dict:
+        """Features of ``texts``; ``embeddings`` (of the unmasked texts) are used where masking changed nothing."""
+        ftexts = self.feature_texts(texts, targets)
         feats = {}
         if self._needs("ngrams"):
-            feats["ngrams"] = self.ngrams_.transform(texts)
+            feats["ngrams"] = self.ngrams_.transform(ftexts)
         if self._needs("frozen"):
             if embeddings is not None:
                 embeddings = np.asarray(embeddings, dtype=np.float32)
                 if embeddings.shape != (len(texts), self.embedding_dim_):
                     raise InputError(f"embeddings have shape {embeddings.shape}, expected "
                                      f"({len(texts)}, {self.embedding_dim_})")
+                changed = [i for i, (a, b) in enumerate(zip(texts, ftexts)) if a != b]
+                if changed:
+                    embeddings = embeddings.copy()
+                    embeddings[changed] = self.frozen_embeddings([ftexts[i] for i in changed])
                 feats["frozen"] = embeddings
             else:
-                feats["frozen"] = self.frozen_embeddings(texts)
+                feats["frozen"] = self.frozen_embeddings(ftexts)
         if self._needs("tuned"):
-            feats["tuned"] = self._tuned_embeddings(texts)
+            feats["tuned"] = self._tuned_embeddings(ftexts)
         return feats
+
+    def _sample_weights(self, targets: list[str], labels: list[str]) -> np.ndarray | None:
+        """Per-row weights for ``balanced-per-target`` (mean 1); None otherwise."""
+        if self.class_weight != "balanced-per-target":
+            return None
+        from .labels import target_key
+
+        keys = [target_key(t) for t in targets]
+        cell, per_t = {}, {}
+        for k, y in zip(keys, labels):
+            cell[(k, y)] = cell.get((k, y), 0) + 1
+            per_t.setdefault(k, set()).add(y)
+        n_t = {k: sum(v for (kk, _), v in cell.items() if kk == k) for k in per_t}
+        w = np.array([n_t[k] / (len(per_t[k]) * cell[(k, y)]) for k, y in zip(keys, labels)], dtype=np.float64)
+        return w * (len(w) / w.sum())
 
     def _design(self, component: str, feats: dict, targets: list[str]):
         parts = [feats[k] for k in COMPONENT_FEATURES[component]]
@@ -186,8 +228,14 @@ class StanceClassifier(BaseEstimator):
         self.train_counts_ = {c: int(sum(1 for v in labels if v == c)) for c in CLASSES}
         self.train_units_ = sorted({unit_id(t) for t in texts})
         self.body_ = None
+        self.masker_ = None
+        if self.mask_targets:
+            from .mask import TargetMasker
+
+            self.masker_ = TargetMasker(self.aliases).fit(targets)
+        ftexts = self.feature_texts(texts, targets)
         if self._needs("ngrams"):
-            self.ngrams_ = NgramFeatures().fit(texts, counts=ngram_counts)
+            self.ngrams_ = NgramFeatures().fit(ftexts, counts=ngram_counts)
             self._log(f"{self.ngrams_.n_features} n-gram features")
         if self._needs("frozen"):
             from ..embed.model import read_model_info
@@ -201,7 +249,7 @@ class StanceClassifier(BaseEstimator):
 
             self._log(f"setfit: fine-tuning the body for {self.setfit_max_steps} steps")
             t1 = time.perf_counter()
-            self.body_ = finetune_body(texts, [f"{t}|{y}" for t, y in zip(targets, labels)],
+            self.body_ = finetune_body(ftexts, [f"{t}|{y}" for t, y in zip(targets, labels)],
                                        str(resolve_model_path(self.model)), max_steps=self.setfit_max_steps,
                                        batch_size=self.setfit_batch_size, seed=self.random_state)
             self.finetune_seconds_ = time.perf_counter() - t1
@@ -209,11 +257,12 @@ class StanceClassifier(BaseEstimator):
         feats = self._features(texts, targets, embeddings)
         t2 = time.perf_counter()
         self.heads_ = {}
-        cw = None if self.class_weight == "none" else "balanced"
+        cw = "balanced" if self.class_weight == "balanced" else None
+        sw = self._sample_weights(targets, labels)
         for comp in self.components:
             X = self._design(comp, feats, targets)
             self.heads_[comp] = LinearHead(C=self._c_for(comp), class_weight=cw,
-                                           random_state=self.random_state).fit(X, labels)
+                                           random_state=self.random_state).fit(X, labels, sample_weight=sw)
         self.fit_seconds_ = time.perf_counter() - t0
         self.fit_timings_ = {"finetune": round(getattr(self, "finetune_seconds_", 0.0), 1),
                              "features": round(t2 - t1, 1), "heads": round(time.perf_counter() - t2, 1)}

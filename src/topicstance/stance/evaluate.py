@@ -208,7 +208,13 @@ def evaluate(labels_path, model_dir, reports_dir, params) -> dict:
     pred_major = np.array([major.get(target_key(t), overall_major) for t in tg_test])
     timings = {"load_and_embed": round(time.perf_counter() - t0, 1)}
     t1 = time.perf_counter()
-    counts = NgramCounts(df["text"].tolist())
+    texts = df["text"].tolist()
+    if proto.mask_targets:  # the fits count n-grams of the target-masked texts
+        from .mask import TargetMasker
+
+        tg = df["target"].tolist()
+        texts = texts + TargetMasker(proto.aliases).fit(tg).transform(texts, tg)
+    counts = NgramCounts(texts)
     tfidf = _Fitter(proto, "tfidf", df, None, counts)
     _, pred_tfidf = tfidf.fit_predict(train_idx, test_idx, p.random_state)
     baselines = {"majority": scored(y_test, pred_major, tg_test, p.n_bootstrap, p.random_state),

@@ -30,15 +30,16 @@ class LinearHead:
         self.max_iter = max_iter
         self.random_state = random_state
 
-    def fit(self, X, y: list[str]) -> "LinearHead":
+    def fit(self, X, y: list[str], sample_weight=None) -> "LinearHead":
+        """``sample_weight`` (per row) is used instead of ``class_weight`` when given."""
         y = np.asarray(y)
         present = [c for c in CLASSES if c in set(y)]
-        cw = "balanced" if self.class_weight in ("balanced",) else None
+        cw = "balanced" if self.class_weight in ("balanced",) and sample_weight is None else None
         lr = LogisticRegression(C=self.C, class_weight=cw, max_iter=self.max_iter, tol=1e-4,
                                 random_state=self.random_state)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*(did not converge|lbfgs failed).*")
-            lr.fit(X, y)
+            lr.fit(X, y, sample_weight=sample_weight)
         coef = np.zeros((len(CLASSES), X.shape[1]), dtype=np.float64)
         b = np.full(len(CLASSES), -1e4, dtype=np.float64)  # an absent class never wins
         cls = list(lr.classes_)

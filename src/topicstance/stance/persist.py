@@ -3,7 +3,7 @@
 ::
 
     MODEL_DIR/
-      config.json          method, parameters, classes, targets, versions, file hashes
+      config.json          method, parameters, classes, targets, target masking table, versions, file hashes
       head_<name>_coef.npy, head_<name>_intercept.npy    one linear head per component
       ngrams.json, ngrams_idf_word.npy, ngrams_idf_char.npy   tf-idf vocabulary + idf (if used)
       train_units.json     unit ids of the training texts (leakage checks, suggestions)
@@ -71,6 +71,7 @@ def save_model(clf, path: str | Path) -> Path:
             "components": list(clf.components), "heads": heads,
             "embedding": ({"model": clf.model, "weights_sha256": clf.embedding_sha256_, "dimension": clf.embedding_dim_}
                           if clf._needs("frozen") else None),
+            "masking": (clf.masker_.table_ if getattr(clf, "masker_", None) is not None else None),
             "fit_seconds": round(float(getattr(clf, "fit_seconds_", 0.0)), 3),
             "files": files,
         }
@@ -124,6 +125,8 @@ def load_model(path: str | Path, *, cache_dir=..., precision: str | None = None,
         warnings.warn(f"{d}: model saved by topicstance {cfg.get('topicstance_version')}, loading with "
                       f"{__version__}; retrain if predictions look wrong", UserWarning, stacklevel=3)
     params = dict(cfg["params"])
+    params.setdefault("mask_targets", False)  # saved before target masking existed: it was trained without
+    params.setdefault("aliases", None)
     if cache_dir is not ...:
         params["cache_dir"] = cache_dir
     if precision is not None:
@@ -134,6 +137,11 @@ def load_model(path: str | Path, *, cache_dir=..., precision: str | None = None,
         raise ModelFileError(f"{d}: classes {clf.classes_} differ from {CLASSES}")
     tb = TargetBlocks().fit(cfg["targets"])
     clf.targets_ = tb
+    clf.masker_ = None
+    if clf.mask_targets:
+        from .mask import TargetMasker
+
+        clf.masker_ = TargetMasker(clf.aliases).fit(cfg["targets"])
     clf.n_train_ = cfg["n_train"]
     clf.train_counts_ = cfg["train_counts"]
     clf.train_units_ = json.loads((d / "train_units.json").read_text(encoding="utf-8"))
