@@ -175,7 +175,7 @@ class StanceParams:
     setfit_max_steps: int = 200
     setfit_batch_size: int = 16
     article_rule: str = "max-evidence"
-    mask_targets: bool = True
+    mask_targets: bool = False
     aliases: dict = field(default_factory=lambda: {
         "Russia": ["Russian", "Russian Federation", "Moscow", "Kremlin", "Putin", "Lavrov", "Peskov", "Shoigu"],
         "Ukraine": ["Ukrainian", "Kyiv", "Kiev", "Zelensky", "Zelenskyy", "Zelenskiy", "Kuleba"]})

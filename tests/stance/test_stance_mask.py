@@ -60,7 +60,7 @@ def test_the_saved_model_records_its_masking_and_an_older_model_loads_unmasked(t
     import json
 
     df = make_labels(per_template=1)
-    clf = StanceClassifier(method="tfidf", aliases=ALIASES).fit(df["text"].tolist(), df["target"].tolist(),
+    clf = StanceClassifier(method="tfidf", mask_targets=True, aliases=ALIASES).fit(df["text"].tolist(), df["target"].tolist(),
                                                                df["stance"].tolist())
     clf.save(tmp_path / "m")
     cfg = json.loads((tmp_path / "m" / "config.json").read_text())

@@ -60,3 +60,20 @@ def test_mean_rule_weights_chunks_by_tokens():
 def test_unknown_rule_names_the_parameter():
     with pytest.raises(ParamsError, match="stance.article_rule"):
         aggregate(np.array([[0.2, 0.3, 0.5]]), rule="vote")
+
+
+def test_class_balanced_scores_weight_every_stance_equally_within_a_target():
+    from topicstance.stance.metrics import class_balanced
+
+    # Ukraine: 8 NONE all right, 2 AGAINST both missed; Russia: 2 FAVOR right, 2 NONE right
+    y = ["NONE"] * 8 + ["AGAINST"] * 2 + ["FAVOR"] * 2 + ["NONE"] * 2
+    p = ["NONE"] * 8 + ["NONE"] * 2 + ["FAVOR"] * 2 + ["NONE"] * 2
+    t = ["Ukraine"] * 10 + ["Russia"] * 4
+    b = class_balanced(y, p, t)
+    assert b["recall"]["Ukraine"]["AGAINST"] == {"recall": 0.0, "n": 2}
+    assert b["recall"]["Russia"]["FAVOR"] == {"recall": 1.0, "n": 2}
+    assert b["f1"]["AGAINST"] == 0.0 and b["f1"]["FAVOR"] == 1.0
+    # NONE: all its weight is right, but the missed AGAINST rows (weight 1/4 of the total) land on it
+    assert abs(b["f1"]["NONE"] - 2 * 0.5 / (2 * 0.5 + 0.25)) < 1e-9
+    unweighted_none_f1 = 2 * 10 / (2 * 10 + 2)
+    assert b["f1"]["NONE"] < unweighted_none_f1

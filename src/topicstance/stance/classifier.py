@@ -22,7 +22,7 @@ Methods (``stance.method``):
     probabilities.
 
 "Target-aware" is explained in :mod:`.targets`; a target unseen in training
-falls back to the shared weights. With ``mask_targets`` (the default) every
+falls back to the shared weights. With ``mask_targets`` (off by default) every
 text is first rewritten relative to its target (:mod:`.mask`: mentions of the
 target and its ``aliases`` become TARGET, other targets' become OTHER), so what
 is learnt about one target carries over to the others.
@@ -77,7 +77,7 @@ class StanceClassifier(BaseEstimator):
     def __init__(self, method: str = "hybrid", C="auto", class_weight: str = "balanced",
                  model: str = "all-MiniLM-L6-v2", precision: str = "auto", batch_size: int = 64,
                  cache_dir: str | None = ".cache/embeddings", setfit_max_steps: int = 200,
-                 setfit_batch_size: int = 16, random_state: int = 42, mask_targets: bool = True,
+                 setfit_batch_size: int = 16, random_state: int = 42, mask_targets: bool = False,
                  aliases: dict | None = None, verbose: bool = False):
         self.method = method
         self.C = C

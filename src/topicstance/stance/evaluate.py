@@ -41,7 +41,7 @@ from ..io import write_json, write_text
 from . import CLASSES
 from .classifier import StanceClassifier
 from .labels import check_trainable, read_labels, target_key, unit_id
-from .metrics import bootstrap_ci, reliability, summary
+from .metrics import bootstrap_ci, class_balanced, reliability, summary
 from .ngrams import NgramCounts
 
 CHEAP_COUNTERPART = {"setfit": "embedding-lr", "ensemble": "hybrid"}
@@ -106,22 +106,40 @@ def cross_validate(fitter: _Fitter, train_idx: np.ndarray, p) -> dict:
     groups = df["unit_id"].to_numpy()[train_idx]
     n_folds = min(p.cv_folds, smallest, len(set(groups)))
     folds = []
+    pooled = []  # per repeat: out-of-fold predictions of every training row
     for r in range(p.cv_repeats):
+        oof = np.full(len(y), None, dtype=object)
         cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=p.random_state + r)
         for f, (a, b) in enumerate(cv.split(np.zeros(len(y)), y, groups)):
             if len(set(y[a])) < 2:
                 continue
             _, pred = fitter.fit_predict(train_idx[a], train_idx[b], p.random_state + r)
+            oof[b] = pred
             s = summary(y[b], pred)
             tg = df["target"].to_numpy()[train_idx][b]
             folds.append({"repeat": r, "fold": f, "n_test": int(len(b)), "macro_f1": s["macro_f1"], "f_avg": s["f_avg"],
                           "per_target_f_avg": {t: summary(y[b][tg == t], pred[tg == t])["f_avg"] for t in sorted(set(tg))}})
+        done = oof != None  # noqa: E711 (elementwise)
+        pooled.append(class_balanced(y[done], oof[done].astype(str), df["target"].to_numpy()[train_idx][done]))
     mf = np.array([f["macro_f1"] for f in folds])
     fa = np.array([f["f_avg"] for f in folds])
     return {"n_folds": n_folds, "n_repeats": p.cv_repeats, "class_counts": counts,
             "macro_f1": {"mean": float(mf.mean()), "sd": float(mf.std(ddof=1)) if len(mf) > 1 else 0.0},
             "f_avg": {"mean": float(fa.mean()), "sd": float(fa.std(ddof=1)) if len(fa) > 1 else 0.0},
+            "class_balanced": _balanced_summary(pooled),
             "folds": folds}
+
+
+def _balanced_summary(pooled: list[dict]) -> dict:
+    """Mean over repeats of :func:`class_balanced` on the pooled out-of-fold predictions."""
+    first = pooled[0]
+    rec = {t: {c: {"recall": float(np.mean([q["recall"][t][c]["recall"] for q in pooled])), "n": v["n"]}
+               for c, v in cs.items()} for t, cs in first["recall"].items()}
+    return {"note": "out-of-fold predictions pooled per repeat and weighted so every stance counts equally "
+                    "within each target: how the model would score on class-balanced text of this kind",
+            "macro_f1": float(np.mean([q["macro_f1"] for q in pooled])),
+            "f_avg": float(np.mean([q["f_avg"] for q in pooled])),
+            "recall": rec}
 
 
 def learning_curve(fitter: _Fitter, train_idx: np.ndarray, test_idx: np.ndarray, p) -> list[dict]:

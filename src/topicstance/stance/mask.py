@@ -6,9 +6,9 @@ of any other known target becomes ``OTHER``. "Russia's invasion has failed"
 toward Russia reads "TARGET's invasion has failed", and "Moscow called Kyiv's
 government a terrorist regime" toward Ukraine reads "OTHER called TARGET's
 government a terrorist regime". The classifier then learns what is said about
-*the target* rather than about one country, so the many AGAINST-Russia
-examples also teach AGAINST-Ukraine (which the seeds hardly have), and the
-FAVOR-Ukraine ones teach FAVOR-Russia.
+*the target* rather than about one country, so AGAINST-Russia examples can
+teach AGAINST-Ukraine (which the seeds hardly have). Off by default: on the
+seed labels and on SemEval it measured as a wash (docs/stance.md).
 
 Matching is by whole words, case-insensitive, longest alias first; a plural
 ``s`` is part of the mention (``Russians``), a possessive ``'s`` stays. The state is the alias table (plain JSON in the

@@ -46,6 +46,36 @@ def f_avg(y_true, y_pred) -> float:
     return float(_nanmean(_f1_from_confusions(confusion(y_true, y_pred))[:2]))
 
 
+def class_balanced(y_true, y_pred, targets) -> dict:
+    """Scores as if every stance were equally common toward every target.
+
+    Each row is weighted so that, within its target, every stance present
+    carries the same total weight (and every target the same): the F1 of a
+    rare stance then counts as it would on a balanced sample of the same
+    kind of text. Also gives the recall of each (target, stance) cell with
+    its count, which does not depend on the weighting.
+    """
+    y, p, tg = np.asarray(y_true), np.asarray(y_pred), np.asarray(targets)
+    w = np.zeros(len(y))
+    recall = {}
+    ts = sorted(set(tg.tolist()))
+    for t in ts:
+        m = tg == t
+        present = [c for c in CLASSES if (m & (y == c)).any()]
+        recall[t] = {}
+        for c in present:
+            mm = m & (y == c)
+            w[mm] = 1.0 / (len(ts) * len(present) * mm.sum())
+            recall[t][c] = {"recall": float((p[mm] == c).mean()), "n": int(mm.sum())}
+    idx = {c: i for i, c in enumerate(CLASSES)}
+    cm = np.zeros((len(CLASSES), len(CLASSES)))
+    np.add.at(cm, (np.array([idx[v] for v in y], dtype=np.int64), np.array([idx[v] for v in p], dtype=np.int64)), w)
+    f = _f1_from_confusions(cm)
+    return {"macro_f1": float(_nanmean(f)), "f_avg": float(_nanmean(f[:2])),
+            "f1": {c: None if np.isnan(f[i]) else float(f[i]) for i, c in enumerate(CLASSES)},
+            "recall": recall}
+
+
 def summary(y_true, y_pred) -> dict:
     y_true, y_pred = list(y_true), list(y_pred)
     cm = confusion(y_true, y_pred)
