@@ -14,7 +14,9 @@ the product's ``hybrid`` on the same test tweets.
 Variants:
 
 ``hybrid``
-    the product: ``StanceClassifier(method="hybrid")`` (target-aware logistic
+    the product's method with the classifier's own defaults (``class_weight``
+    ``balanced``; the seed pipeline weights per target, docs/stance.md):
+    ``StanceClassifier(method="hybrid")`` (target-aware logistic
     regression on word 1-3 + char 2-5 tf-idf and frozen MiniLM embeddings).
 ``hybrid+none_offset``
     an additive offset on NONE's log-probability, chosen to maximise F_avg
