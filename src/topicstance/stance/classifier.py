@@ -185,14 +185,9 @@ class StanceClassifier(BaseEstimator):
         if self.class_weight != "balanced-per-target":
             return None
         from .labels import target_key
+        from .metrics import stance_balance_weights
 
-        keys = [target_key(t) for t in targets]
-        cell, per_t = {}, {}
-        for k, y in zip(keys, labels):
-            cell[(k, y)] = cell.get((k, y), 0) + 1
-            per_t.setdefault(k, set()).add(y)
-        n_t = {k: sum(v for (kk, _), v in cell.items() if kk == k) for k in per_t}
-        w = np.array([n_t[k] / (len(per_t[k]) * cell[(k, y)]) for k, y in zip(keys, labels)], dtype=np.float64)
+        w = stance_balance_weights(labels, [target_key(t) for t in targets], equal_targets=False)
         return w * (len(w) / w.sum())
 
     def _design(self, component: str, feats: dict, targets: list[str]):

@@ -105,22 +105,22 @@ def cross_validate(fitter: _Fitter, train_idx: np.ndarray, p) -> dict:
                 "class_counts": counts}
     groups = df["unit_id"].to_numpy()[train_idx]
     n_folds = min(p.cv_folds, smallest, len(set(groups)))
+    tg_train = df["target"].to_numpy()[train_idx]
     folds = []
-    pooled = []  # per repeat: out-of-fold predictions of every training row
+    pooled = []  # per repeat: class_balanced of the out-of-fold predictions
     for r in range(p.cv_repeats):
-        oof = np.full(len(y), None, dtype=object)
+        oof, done = np.empty(len(y), dtype=object), np.zeros(len(y), dtype=bool)
         cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=p.random_state + r)
         for f, (a, b) in enumerate(cv.split(np.zeros(len(y)), y, groups)):
             if len(set(y[a])) < 2:
                 continue
             _, pred = fitter.fit_predict(train_idx[a], train_idx[b], p.random_state + r)
-            oof[b] = pred
+            oof[b], done[b] = pred, True
             s = summary(y[b], pred)
-            tg = df["target"].to_numpy()[train_idx][b]
+            tg = tg_train[b]
             folds.append({"repeat": r, "fold": f, "n_test": int(len(b)), "macro_f1": s["macro_f1"], "f_avg": s["f_avg"],
                           "per_target_f_avg": {t: summary(y[b][tg == t], pred[tg == t])["f_avg"] for t in sorted(set(tg))}})
-        done = oof != None  # noqa: E711 (elementwise)
-        pooled.append(class_balanced(y[done], oof[done].astype(str), df["target"].to_numpy()[train_idx][done]))
+        pooled.append(class_balanced(y[done], oof[done].astype(str), tg_train[done]))
     mf = np.array([f["macro_f1"] for f in folds])
     fa = np.array([f["f_avg"] for f in folds])
     return {"n_folds": n_folds, "n_repeats": p.cv_repeats, "class_counts": counts,
@@ -132,9 +132,11 @@ def cross_validate(fitter: _Fitter, train_idx: np.ndarray, p) -> dict:
 
 def _balanced_summary(pooled: list[dict]) -> dict:
     """Mean over repeats of :func:`class_balanced` on the pooled out-of-fold predictions."""
-    first = pooled[0]
-    rec = {t: {c: {"recall": float(np.mean([q["recall"][t][c]["recall"] for q in pooled])), "n": v["n"]}
-               for c, v in cs.items()} for t, cs in first["recall"].items()}
+    cells = {(t, c): v["n"] for q in pooled for t, cs in q["recall"].items() for c, v in cs.items()}
+    rec: dict = {}
+    for (t, c), n in sorted(cells.items(), key=lambda kv: (kv[0][0], CLASSES.index(kv[0][1]))):
+        vals = [q["recall"][t][c]["recall"] for q in pooled if c in q["recall"].get(t, {})]
+        rec.setdefault(t, {})[c] = {"recall": float(np.mean(vals)), "n": n}
     return {"note": "out-of-fold predictions pooled per repeat and weighted so every stance counts equally "
                     "within each target: how the model would score on class-balanced text of this kind",
             "macro_f1": float(np.mean([q["macro_f1"] for q in pooled])),

@@ -43,7 +43,7 @@ class TargetMasker:
             k = target_key(t)
             table.setdefault(k, {"name": t, "words": [t] + extra.get(k, [])})
         self.table_ = {k: sorted(set(v["words"]), key=str.casefold) for k, v in sorted(table.items())}
-        self._patterns = {k: _pattern(v) for k, v in self.table_.items()}
+        self.patterns_ = {k: _pattern(v) for k, v in self.table_.items()}
         return self
 
     def words(self, target: str) -> list[str]:
@@ -55,8 +55,8 @@ class TargetMasker:
         for text, target in zip(texts, targets):
             k = target_key(target)
             if k not in cache:
-                own = self._patterns.get(k) or _pattern([target])
-                others = [p for kk, p in self._patterns.items() if kk != k and p is not None]
+                own = self.patterns_.get(k) or _pattern([target])
+                others = [p for kk, p in self.patterns_.items() if kk != k and p is not None]
                 cache[k] = (own, others)
             own, others = cache[k]
             s = own.sub(TARGET, text) if own is not None else text

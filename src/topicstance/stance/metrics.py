@@ -46,27 +46,43 @@ def f_avg(y_true, y_pred) -> float:
     return float(_nanmean(_f1_from_confusions(confusion(y_true, y_pred))[:2]))
 
 
+def stance_balance_weights(y, targets, *, equal_targets: bool) -> np.ndarray:
+    """Row weights under which, within each target, every stance present has the same total weight.
+
+    Each target keeps its total (its row count) unless ``equal_targets``, which
+    gives every target the same total. Used to train with
+    ``class_weight: balanced-per-target`` and to score as if classes were balanced.
+    """
+    y, tg = np.asarray(y), np.asarray(targets)
+    w = np.zeros(len(y))
+    ts = np.unique(tg)
+    for t in ts:
+        m = tg == t
+        present = np.unique(y[m])
+        total = 1.0 / len(ts) if equal_targets else float(m.sum())
+        for c in present:
+            mm = m & (y == c)
+            w[mm] = total / (len(present) * mm.sum())
+    return w
+
+
 def class_balanced(y_true, y_pred, targets) -> dict:
     """Scores as if every stance were equally common toward every target.
 
-    Each row is weighted so that, within its target, every stance present
-    carries the same total weight (and every target the same): the F1 of a
-    rare stance then counts as it would on a balanced sample of the same
-    kind of text. Also gives the recall of each (target, stance) cell with
-    its count, which does not depend on the weighting.
+    Rows are weighted by :func:`stance_balance_weights` (every target the same
+    total): the F1 of a rare stance then counts as it would on a balanced
+    sample of the same kind of text. Also gives the recall of each (target,
+    stance) cell with its count, which does not depend on the weighting.
     """
     y, p, tg = np.asarray(y_true), np.asarray(y_pred), np.asarray(targets)
-    w = np.zeros(len(y))
+    w = stance_balance_weights(y, tg, equal_targets=True)
     recall = {}
-    ts = sorted(set(tg.tolist()))
-    for t in ts:
-        m = tg == t
-        present = [c for c in CLASSES if (m & (y == c)).any()]
+    for t in sorted(set(tg.tolist())):
         recall[t] = {}
-        for c in present:
-            mm = m & (y == c)
-            w[mm] = 1.0 / (len(ts) * len(present) * mm.sum())
-            recall[t][c] = {"recall": float((p[mm] == c).mean()), "n": int(mm.sum())}
+        for c in CLASSES:
+            mm = (tg == t) & (y == c)
+            if mm.any():
+                recall[t][c] = {"recall": float((p[mm] == c).mean()), "n": int(mm.sum())}
     idx = {c: i for i, c in enumerate(CLASSES)}
     cm = np.zeros((len(CLASSES), len(CLASSES)))
     np.add.at(cm, (np.array([idx[v] for v in y], dtype=np.int64), np.array([idx[v] for v in p], dtype=np.int64)), w)
