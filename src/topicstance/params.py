@@ -163,14 +163,17 @@ class StanceParams:
     targets: tuple = ("Russia", "Ukraine")
     method: str = "hybrid"
     labels: str = "seeds/labels/stance.csv"
-    test_split: str = "seeds/labels/test_split.txt"
+    test_split: Union[str, dict] = field(default_factory=lambda: {
+        "seed": "seeds/labels/test_split.txt",
+        "propaganda_diary": "seeds/labels/test_split_propaganda_diary.txt",
+        "press_releases": "seeds/labels/test_split_press_releases.txt"})
     test_fraction: float = 0.25
     C: Union[float, str] = "auto"
     class_weight: str = "balanced-per-target"
     cv_folds: int = 5
     cv_repeats: int = 3
     n_bootstrap: int = 1000
-    learning_curve_k: tuple = (8, 16, 32, 64)
+    learning_curve_k: tuple = (8, 16, 32, 64, 100)
     random_state: int = 42
     setfit_max_steps: int = 200
     setfit_batch_size: int = 16
@@ -189,6 +192,12 @@ class StanceParams:
         object.__setattr__(self, "aliases", {str(k): [str(w) for w in v] for k, v in self.aliases.items()})
         _check(isinstance(self.mask_targets, bool), "stance.mask_targets", f"must be true or false, got {self.mask_targets!r}")
         object.__setattr__(self, "learning_curve_k", tuple(self.learning_curve_k))
+        _check(isinstance(self.test_split, str) and self.test_split.strip()
+               or isinstance(self.test_split, dict) and self.test_split and all(
+                   isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()
+                   for k, v in self.test_split.items()), "stance.test_split",
+               "must be a file of test unit ids, or a mapping from split name to such a file "
+               "(e.g. {seed: seeds/labels/test_split.txt})")
         _check(len(self.targets) > 0 and all(isinstance(t, str) and t.strip() for t in self.targets),
                "stance.targets", "must name at least one target, each a non-empty string")
         _check(self.method in ("embedding-lr", "setfit", "tfidf", "hybrid", "ensemble"), "stance.method",
@@ -210,6 +219,11 @@ class StanceParams:
                f"must be >= 2, got {self.setfit_batch_size}")
         _check(self.article_rule in ("max-evidence", "mean"), "stance.article_rule",
                f"must be max-evidence or mean, got {self.article_rule!r}")
+
+
+def test_split_files(test_split: Union[str, dict]) -> dict[str, str]:
+    """``stance.test_split`` as {split name: file}; a single file is the split named ``test``."""
+    return {"test": test_split} if isinstance(test_split, str) else {str(k): str(v) for k, v in test_split.items()}
 
 
 @dataclass(frozen=True)

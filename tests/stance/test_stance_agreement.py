@@ -39,8 +39,27 @@ def test_a_disagreement_without_an_adjudication_row_is_an_error_naming_the_row(t
         agreement(final, blind)
 
 
-def test_the_recorded_seed_agreement_is_what_the_label_files_give():
+def test_the_recorded_agreement_over_all_sources_is_what_the_label_files_give():
     got = agreement(LABELS / "stance.csv", LABELS / "blind_second_annotation.csv", LABELS / "adjudication.csv")
     recorded = json.loads((LABELS / "agreement.json").read_text(encoding="utf-8"))
     assert got["n_units_double_annotated"] == recorded["n_units_double_annotated"]
     assert got["per_target"] == recorded["per_target"]
+
+
+def test_agreement_is_reported_per_source_with_the_share_double_annotated(tmp_path):
+    final = _csv(tmp_path, "final.csv", [
+        {"unit_id": "a", "target": "Russia", "stance": "NONE", "source": "seed"},
+        {"unit_id": "b", "target": "Russia", "stance": "NONE", "source": "seed"},
+        {"unit_id": "c", "target": "Russia", "stance": "FAVOR", "source": "pool"},
+        {"unit_id": "d", "target": "Russia", "stance": "AGAINST", "source": "pool"}])
+    blind = _csv(tmp_path, "blind.csv", [{"unit_id": "a", "target": "Russia", "stance": "NONE"},
+                                         {"unit_id": "c", "target": "Russia", "stance": "FAVOR"},
+                                         {"unit_id": "d", "target": "Russia", "stance": "FAVOR"}])
+    adj = _csv(tmp_path, "adj.csv", [{"unit_id": "d", "target": "Russia", "first": "AGAINST", "blind": "FAVOR",
+                                      "final": "AGAINST"}])
+    r = agreement(final, blind, adj)
+    assert r["per_source"]["seed"]["share_double_annotated"] == 0.5
+    assert r["per_source"]["pool"]["share_double_annotated"] == 1.0
+    assert r["per_source"]["pool"]["per_target"]["Russia"]["disagreements"] == 1
+    assert r["per_source"]["seed"]["per_target"]["Russia"]["disagreements"] == 0
+    assert r["per_target"]["Russia"]["n"] == 3

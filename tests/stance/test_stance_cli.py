@@ -176,3 +176,41 @@ def test_long_text_is_cut_into_chunks_under_the_token_budget(model, cache_dir):
                               tokenizer=load_tokenizer("all-MiniLM-L6-v2"), max_tokens=128, overlap_sentences=1,
                               rule="mean")
     assert stats["chunked_rows"] == 1 and out["n_chunks"].tolist()[0] >= 4 and out["n_chunks"].tolist()[1] == 1
+
+
+def test_evaluate_reports_each_named_split_and_source_beside_its_shortcut_baseline(tmp_path, cache_dir):
+    df = make_labels(per_template=4)
+    df["unit_id"] = [unit_id(t) for t in df["text"]]
+    units = sorted(set(df["unit_id"]))
+    df["source"] = ["propaganda_diary" if units.index(u) % 2 else "seed" for u in df["unit_id"]]
+    df["kind"] = np.where(df["source"] == "propaganda_diary", "claim", "")
+    df["group"] = df["unit_id"]
+    pool_units = sorted(set(df.loc[df["source"] == "propaganda_diary", "unit_id"]))
+    seed_units = sorted(set(df.loc[df["source"] == "seed", "unit_id"]))
+    (tmp_path / "t_seed.txt").write_text("\n".join(seed_units[::4]) + "\n")
+    (tmp_path / "t_pool.txt").write_text("\n".join(pool_units[::4]) + "\n")
+    params = tmp_path / "params.yaml"
+    params.write_text(f"""embed:
+  cache_dir: {cache_dir}
+stance:
+  cv_folds: 3
+  cv_repeats: 1
+  n_bootstrap: 100
+  learning_curve_k: [2]
+  test_split:
+    seed: {tmp_path / 't_seed.txt'}
+    propaganda_diary: {tmp_path / 't_pool.txt'}
+""")
+    lab = tmp_path / "labels.csv"
+    df.to_csv(lab, index=False)
+    assert run("split", lab, "--params", params) == 0
+    assert run("train", lab, "--out", tmp_path / "m", "--split", "train", "--method", "tfidf", "--params", params) == 0
+    assert run("evaluate", lab, "--model", tmp_path / "m", "--reports", tmp_path / "rep", "--params", params) == 0
+    m = json.loads((tmp_path / "rep" / "stance_metrics.json").read_text())
+    assert set(m["test_by_split"]) == {"seed", "propaganda_diary"}
+    assert m["test_by_split"]["seed"]["n_rows"] + m["test_by_split"]["propaganda_diary"]["n_rows"] \
+        == m["test"]["model"]["n"]
+    assert "baseline_kind" in m["test_by_source"]["propaganda_diary"]
+    assert "baseline_kind" not in m["test_by_source"]["seed"]
+    assert set(m["cv"]["by_source"]) == {"seed", "propaganda_diary"}
+    assert set(m["test_split"]["frozen_files"]) == {"seed", "propaganda_diary"}

@@ -77,3 +77,19 @@ def test_class_balanced_scores_weight_every_stance_equally_within_a_target():
     assert abs(b["f1"]["NONE"] - 2 * 0.5 / (2 * 0.5 + 0.25)) < 1e-9
     unweighted_none_f1 = 2 * 10 / (2 * 10 + 2)
     assert b["f1"]["NONE"] < unweighted_none_f1
+
+
+def test_grouped_bootstrap_counts_a_group_once_so_its_interval_is_wider():
+    import numpy as np
+
+    from topicstance.stance.metrics import bootstrap_ci
+
+    rng = np.random.default_rng(0)
+    y = rng.choice(["FAVOR", "AGAINST", "NONE"], size=40)
+    p = np.where(rng.random(40) < 0.7, y, rng.choice(["FAVOR", "AGAINST", "NONE"], size=40))
+    y4, p4 = np.repeat(y, 4), np.repeat(p, 4)  # every unit's row four times over: one group of four
+    rows = bootstrap_ci(y4, p4, 1000, 1)
+    grouped = bootstrap_ci(y4, p4, 1000, 1, groups=np.repeat(np.arange(40), 4))
+    width = lambda ci: ci["macro_f1"][1] - ci["macro_f1"][0]  # noqa: E731
+    assert width(grouped) > 1.5 * width(rows)
+    assert grouped["resampled"] == "40 groups" and rows["resampled"] == "rows"

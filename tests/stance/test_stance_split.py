@@ -52,3 +52,31 @@ def test_frozen_split_sends_later_labels_to_train(tmp_path):
     new = df2[df2["text"].str.startswith("A new paragraph")]
     assert (new["split"] == "train").all()
     assert set(df2.loc[df2["split"] == "test", "unit_id"]) == set(df1.loc[df1["split"] == "test", "unit_id"])
+
+
+def test_named_splits_are_read_from_every_file_and_a_unit_in_two_is_an_error(tmp_path):
+    import pytest
+
+    from topicstance.errors import InputError
+    from topicstance.stance.split import read_named_splits, split_of_units
+
+    (tmp_path / "a.txt").write_text("# a\nu1\nu2\n")
+    (tmp_path / "b.txt").write_text("u3\n")
+    named = read_named_splits({"seed": str(tmp_path / "a.txt"), "pool": str(tmp_path / "b.txt")})
+    assert named == {"seed": {"u1", "u2"}, "pool": {"u3"}}
+    assert split_of_units(["u3", "u9", "u1"], named) == ["pool", "", "seed"]
+    (tmp_path / "c.txt").write_text("u2\n")
+    with pytest.raises(InputError, match=r"c\.txt: unit u2 is also in test split 'seed'"):
+        read_named_splits({"seed": str(tmp_path / "a.txt"), "pool": str(tmp_path / "c.txt")})
+    with pytest.raises(InputError, match=r"missing\.txt: test split file 'pool' not found"):
+        read_named_splits({"seed": str(tmp_path / "a.txt"), "pool": str(tmp_path / "missing.txt")})
+
+
+def test_a_mapping_of_split_files_puts_the_units_of_all_of_them_in_test(tmp_path):
+    df = _paragraph_labels(8)
+    ids = sorted(set(df["unit_id"]))
+    (tmp_path / "a.txt").write_text(ids[0] + "\n")
+    (tmp_path / "b.txt").write_text(ids[1] + "\n")
+    out, summary = assign_split(df, {"seed": str(tmp_path / "a.txt"), "pool": str(tmp_path / "b.txt")})
+    assert set(out.loc[out["split"] == "test", "unit_id"]) == {ids[0], ids[1]}
+    assert summary["created"] is False

@@ -6,7 +6,9 @@ resolved, and ``adjudication.csv`` records each disagreement's ``first``,
 ``blind`` and ``final`` label. So the first labels are rebuilt as the final ones
 with ``first`` put back wherever an adjudication row says so, and compared with
 the blind labels (``unit_id, target, stance``) unit by unit, per target:
-Cohen's kappa, raw agreement and the number of disagreements.
+Cohen's kappa, raw agreement and the number of disagreements, over all
+sources and, by the labels' ``source`` column, per source with the share of
+its units that were double-annotated.
 
 A blind row whose (unit, target) has no final label is an error naming the row,
 and so is a blind label that disagrees with the rebuilt first label without an
@@ -62,8 +64,9 @@ def agreement(labels_path, blind_path, adjudication_path=None) -> dict:
                                  f"{labels_path} ({first[key]})")
             first[key] = r.first.upper()
             adjudicated.add(key)
-    per: dict[str, dict] = {}
-    names: dict[str, str] = {}
+    source = {u: (str(src).strip() or "labels") for u, src in
+              zip(final["unit_id"], final["source"] if "source" in final.columns else [""] * len(final))}
+    rows: list[tuple[str, str, str, str, str]] = []  # (source, target key, target name, first, blind)
     for i, r in enumerate(blind.itertuples(index=False), start=2):
         key = (r.unit_id, target_key(r.target))
         if key not in first:
@@ -72,14 +75,35 @@ def agreement(labels_path, blind_path, adjudication_path=None) -> dict:
         if b != first[key] and key not in adjudicated:
             raise InputError(f"{blind_path}: row {i}: blind {b} differs from the first label {first[key]} "
                              f"but no adjudication row records how it was resolved")
-        names.setdefault(key[1], r.target)
-        per.setdefault(key[1], {"first": [], "blind": []})
-        per[key[1]]["first"].append(first[key])
-        per[key[1]]["blind"].append(b)
+        rows.append((source[r.unit_id], key[1], r.target, first[key], b))
+    units_of = {}
+    for u, src in source.items():
+        units_of.setdefault(src, set()).add(u)
+    blind_units = {}
+    for u in blind["unit_id"]:
+        blind_units.setdefault(source[u], set()).add(u)
+    out = {"n_units_double_annotated": int(blind["unit_id"].nunique()), "per_target": _per_target(rows),
+           "per_source": {}}
+    for src in sorted(blind_units):
+        out["per_source"][src] = {
+            "n_units": len(units_of[src]), "n_units_double_annotated": len(blind_units[src]),
+            "share_double_annotated": round(len(blind_units[src]) / len(units_of[src]), 4),
+            "per_target": _per_target([r for r in rows if r[0] == src])}
+    return out
+
+
+def _per_target(rows) -> dict:
+    per: dict[str, dict] = {}
+    names: dict[str, str] = {}
+    for _, k, name, a, b in rows:
+        names.setdefault(k, name)
+        per.setdefault(k, {"first": [], "blind": []})
+        per[k]["first"].append(a)
+        per[k]["blind"].append(b)
     out = {}
     for k, v in sorted(per.items()):
         n = len(v["first"])
         agree = sum(x == y for x, y in zip(v["first"], v["blind"]))
         out[names[k]] = {"cohen_kappa": round(cohen_kappa(v["first"], v["blind"]), 4),
                          "raw_agreement": round(agree / n, 4), "n": n, "disagreements": n - agree}
-    return {"n_units_double_annotated": int(blind["unit_id"].nunique()), "per_target": out}
+    return out

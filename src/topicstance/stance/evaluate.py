@@ -41,8 +41,10 @@ from ..io import write_json, write_text
 from . import CLASSES
 from .classifier import StanceClassifier
 from .labels import check_trainable, read_labels, target_key, unit_id
+from . import shortcuts
 from .metrics import bootstrap_ci, class_balanced, reliability, summary
 from .ngrams import NgramCounts
+from .split import read_named_splits, split_of_units
 
 CHEAP_COUNTERPART = {"setfit": "embedding-lr", "ensemble": "hybrid"}
 
@@ -56,18 +58,30 @@ def test_split_hash(test: pd.DataFrame) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
-def scored(y_true, y_pred, targets, n_bootstrap: int, seed: int) -> dict:
+def scored(y_true, y_pred, targets, n_bootstrap: int, seed: int, groups=None) -> dict:
+    """Summary overall and per target; intervals resample whole ``groups`` when given."""
     y_true, y_pred, targets = np.asarray(y_true), np.asarray(y_pred), np.asarray(targets)
+    g = None if groups is None else np.asarray(groups)
     out = summary(y_true, y_pred)
-    out["ci95"] = bootstrap_ci(y_true, y_pred, n_bootstrap, seed)
+    out["ci95"] = bootstrap_ci(y_true, y_pred, n_bootstrap, seed, groups=g)
     out["per_target"] = {}
     for t in sorted(set(targets)):
         m = targets == t
         s = summary(y_true[m], y_pred[m])
-        s["ci95"] = bootstrap_ci(y_true[m], y_pred[m], n_bootstrap, seed)
+        s["ci95"] = bootstrap_ci(y_true[m], y_pred[m], n_bootstrap, seed, groups=None if g is None else g[m])
         s["classes_in_test"] = sorted(set(y_true[m]), key=CLASSES.index)
         out["per_target"][t] = s
     return out
+
+
+def _named_splits(test_split, test: pd.DataFrame) -> dict[str, set[str]]:
+    """The named test splits of ``stance.test_split``; a single missing file names the labels' own test rows."""
+    from ..params import test_split_files
+
+    files = test_split_files(test_split)
+    if len(files) == 1 and not Path(next(iter(files.values()))).exists():
+        return {next(iter(files)): set(test["unit_id"])}
+    return read_named_splits(test_split)
 
 
 class _Fitter:
@@ -103,11 +117,13 @@ def cross_validate(fitter: _Fitter, train_idx: np.ndarray, p) -> dict:
         cls = min(counts, key=counts.get)
         return {"skipped": f"class {cls} has {smallest} training example(s); cross-validation needs >= 2",
                 "class_counts": counts}
-    groups = df["unit_id"].to_numpy()[train_idx]
+    groups = df["group"].to_numpy()[train_idx]
     n_folds = min(p.cv_folds, smallest, len(set(groups)))
     tg_train = df["target"].to_numpy()[train_idx]
+    src_train = df["source"].to_numpy()[train_idx]
     folds = []
     pooled = []  # per repeat: class_balanced of the out-of-fold predictions
+    by_source: dict[str, list[dict]] = {}
     for r in range(p.cv_repeats):
         oof, done = np.empty(len(y), dtype=object), np.zeros(len(y), dtype=bool)
         cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=p.random_state + r)
@@ -121,12 +137,22 @@ def cross_validate(fitter: _Fitter, train_idx: np.ndarray, p) -> dict:
             folds.append({"repeat": r, "fold": f, "n_test": int(len(b)), "macro_f1": s["macro_f1"], "f_avg": s["f_avg"],
                           "per_target_f_avg": {t: summary(y[b][tg == t], pred[tg == t])["f_avg"] for t in sorted(set(tg))}})
         pooled.append(class_balanced(y[done], oof[done].astype(str), tg_train[done]))
+        for src in sorted(set(src_train)):
+            m = done & (src_train == src)
+            if m.any():
+                q = summary(y[m], oof[m].astype(str))
+                by_source.setdefault(src, []).append({"n": q["n"], "macro_f1": q["macro_f1"], "f_avg": q["f_avg"]})
     mf = np.array([f["macro_f1"] for f in folds])
     fa = np.array([f["f_avg"] for f in folds])
     return {"n_folds": n_folds, "n_repeats": p.cv_repeats, "class_counts": counts,
             "macro_f1": {"mean": float(mf.mean()), "sd": float(mf.std(ddof=1)) if len(mf) > 1 else 0.0},
             "f_avg": {"mean": float(fa.mean()), "sd": float(fa.std(ddof=1)) if len(fa) > 1 else 0.0},
+            "grouped_by": "group (a unit, story or release stays in one fold)",
             "class_balanced": _balanced_summary(pooled),
+            "by_source": {src: {"n": v[0]["n"], "macro_f1": float(np.mean([r["macro_f1"] for r in v])),
+                                "f_avg": float(np.mean([r["f_avg"] for r in v])),
+                                "note": "cross-validated on train (out-of-fold, mean over repeats)"}
+                          for src, v in sorted(by_source.items())},
             "folds": folds}
 
 
@@ -219,7 +245,10 @@ def evaluate(labels_path, model_dir, reports_dir, params) -> dict:
     pred = np.array(CLASSES)[P.argmax(1)]
     y_test = test["stance"].to_numpy()
     tg_test = test["target"].to_numpy()
-    res_model = scored(y_test, pred, tg_test, p.n_bootstrap, p.random_state)
+    g_test = test["group"].to_numpy()
+    src_test = test["source"].to_numpy()
+    kind_test = test["kind"].to_numpy()
+    res_model = scored(y_test, pred, tg_test, p.n_bootstrap, p.random_state, groups=g_test)
 
     # baselines
     tr = df.iloc[train_idx]
@@ -237,8 +266,29 @@ def evaluate(labels_path, model_dir, reports_dir, params) -> dict:
     counts = NgramCounts(texts)
     tfidf = _Fitter(proto, "tfidf", df, None, counts)
     _, pred_tfidf = tfidf.fit_predict(train_idx, test_idx, p.random_state)
-    baselines = {"majority": scored(y_test, pred_major, tg_test, p.n_bootstrap, p.random_state),
-                 "tfidf": scored(y_test, pred_tfidf, tg_test, p.n_bootstrap, p.random_state)}
+    baselines = {"majority": scored(y_test, pred_major, tg_test, p.n_bootstrap, p.random_state, groups=g_test),
+                 "tfidf": scored(y_test, pred_tfidf, tg_test, p.n_bootstrap, p.random_state, groups=g_test)}
+    named = _named_splits(p.test_split, test)
+    split_of = np.array([n or "unlisted" for n in split_of_units(test["unit_id"], named)], dtype=object)
+
+    def block(m: np.ndarray, shortcut: bool) -> dict:
+        out = {"n_rows": int(m.sum()), "n_groups": int(len(set(g_test[m]))),
+               "model": scored(y_test[m], pred[m], tg_test[m], p.n_bootstrap, p.random_state, groups=g_test[m]),
+               "baseline_majority": scored(y_test[m], pred_major[m], tg_test[m], p.n_bootstrap, p.random_state,
+                                           groups=g_test[m]),
+               "baseline_tfidf": scored(y_test[m], pred_tfidf[m], tg_test[m], p.n_bootstrap, p.random_state,
+                                        groups=g_test[m])}
+        if shortcut:
+            for name in shortcuts.RULES:
+                cov = shortcuts.applies(name, src_test[m])
+                if cov.all():
+                    sp = shortcuts.predict(name, src_test[m], kind_test[m], tg_test[m])
+                    out[f"baseline_{name}"] = scored(y_test[m], sp, tg_test[m], p.n_bootstrap, p.random_state,
+                                                     groups=g_test[m])
+        return out
+
+    by_split = {name: block(split_of == name, True) for name in [*named, "unlisted"] if (split_of == name).any()}
+    by_source = {src: block(src_test == src, True) for src in sorted(set(src_test))}
 
     timings["test_and_baselines"] = round(time.perf_counter() - t1, 1)
     fitter = _Fitter(proto, cv_method, df, emb, counts)
@@ -259,16 +309,17 @@ def evaluate(labels_path, model_dir, reports_dir, params) -> dict:
                                    for t, g in tr.groupby("target")},
                   "test_counts": {t: g["stance"].value_counts().reindex(CLASSES, fill_value=0).astype(int).to_dict()
                                   for t, g in test.groupby("target")}}
-    fp = Path(p.test_split)
-    if fp.exists():
-        from ..io import sha256_file
+    from ..io import sha256_file
+    from ..params import test_split_files
 
-        split_info["frozen_file"] = str(fp)
-        split_info["frozen_file_sha256"] = sha256_file(fp)
+    split_info["frozen_files"] = {name: {"path": f, "sha256": sha256_file(f)}
+                                  for name, f in test_split_files(p.test_split).items() if Path(f).exists()}
     metrics = {
         "labels": str(labels_path), "model": str(model_dir), "method": method, "cv_method": cv_method,
         "classes": list(CLASSES), "test_split": split_info,
         "test": {"model": res_model, **{f"baseline_{k}": v for k, v in baselines.items()}},
+        "test_by_split": by_split, "test_by_source": by_source,
+        "sources_without_test": sorted(set(df["source"]) - set(src_test)),
         "cv": cv, "learning_curve": lc,
         "calibration": {"ece": ece, "n_bins": len(bins), "bins": bins},
         "warnings": warnings, "duplicates_dropped": int(df.attrs.get("n_duplicates_dropped", 0)),

@@ -1,8 +1,12 @@
 """Read and check a labelled stance table.
 
 Columns: ``text``, ``target``, ``stance`` (FAVOR/AGAINST/NONE, case-insensitive),
-optional ``split`` (train/test) and ``unit_id`` (sha256 of the text, first 16
-hex digits; computed with :func:`unit_id` when absent). Row numbers in messages count the header as
+optional ``split`` (train/test), ``unit_id`` (sha256 of the text, first 16
+hex digits; computed with :func:`unit_id` when absent), ``source`` (where the
+unit comes from: ``seed``, ``bbc``, ``propaganda_diary``, ...; default
+``labels``), ``group`` (units that must stay on one side of a split and are
+resampled together: a story, a release; default the unit itself) and ``kind``
+(a source's own sub-type, e.g. ``claim``/``debunk``; default empty). Row numbers in messages count the header as
 row 1, as a spreadsheet shows them.
 
 Problems are errors naming the file and the row: a missing column, an empty
@@ -105,6 +109,13 @@ def read_labels(path: str | Path, *, split: str | None = None, require_split: bo
         out.insert(0, "unit_id", df["unit_id"].astype(str).str.strip().tolist())
     else:
         out.insert(0, "unit_id", [unit_id(t) for t in out["text"]])
+    for col in ("source", "group", "kind"):
+        vals = [str(v).strip() for v in df[col]] if col in df.columns else [""] * len(df)
+        if col == "source":
+            vals = [v or "labels" for v in vals]
+        elif col == "group":
+            vals = [v or u for v, u in zip(vals, out["unit_id"])]
+        out[col] = vals
     if "split" in df.columns:
         sp = [str(s).strip().lower() for s in df["split"]]
         for i, s in enumerate(sp):

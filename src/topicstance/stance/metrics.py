@@ -5,7 +5,9 @@ NONE is a class but not averaged in. ``macro_f1`` averages all three classes.
 A class with no true and no predicted examples in the scored rows has an
 undefined F1 (``None`` in JSON) and is left out of both averages; a class that
 is predicted but absent, or present but never predicted, has F1 = 0. Bootstrap intervals resample the scored rows with
-replacement ``n_bootstrap`` times and take the 2.5 and 97.5 percentiles.
+replacement ``n_bootstrap`` times and take the 2.5 and 97.5 percentiles; given
+``groups``, they resample whole groups instead (a paragraph with all of its
+target rows, a story, a release), since rows of one group are not independent.
 """
 from __future__ import annotations
 
@@ -111,8 +113,14 @@ def summary(y_true, y_pred) -> dict:
     }
 
 
-def bootstrap_ci(y_true, y_pred, n_bootstrap: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
-    """Percentile intervals for macro-F1 and F_avg (vectorised over resamples)."""
+def bootstrap_ci(y_true, y_pred, n_bootstrap: int = 1000, seed: int = 0, level: float = 0.95,
+                 groups=None) -> dict:
+    """Percentile intervals for macro-F1 and F_avg (vectorised over resamples).
+
+    Without ``groups`` every row is a resampling unit; with ``groups`` (one
+    label per row) a resample draws groups with replacement and keeps all of
+    each drawn group's rows.
+    """
     idx = {c: i for i, c in enumerate(CLASSES)}
     t = np.array([idx[v] for v in y_true], dtype=np.int64)
     p = np.array([idx[v] for v in y_pred], dtype=np.int64)
@@ -121,11 +129,19 @@ def bootstrap_ci(y_true, y_pred, n_bootstrap: int = 1000, seed: int = 0, level: 
         return {}
     rng = np.random.default_rng(seed)
     cells = t * 3 + p
+    if groups is None:
+        gid = np.arange(n)
+    else:
+        _, gid = np.unique(np.asarray(groups).astype(str), return_inverse=True)
+    n_groups = int(gid.max()) + 1
+    per_group = np.zeros((n_groups, 9))  # each group's confusion counts, flattened
+    np.add.at(per_group, (gid, cells), 1.0)
     out = {"macro_f1": [], "f_avg": []}
     for start in range(0, n_bootstrap, 200):
         b = min(200, n_bootstrap - start)
-        draw = cells[rng.integers(0, n, size=(b, n))]
-        counts = np.stack([np.bincount(row, minlength=9) for row in draw]).reshape(b, 3, 3)
+        draw = rng.integers(0, n_groups, size=(b, n_groups))
+        mult = np.stack([np.bincount(row, minlength=n_groups) for row in draw]).astype(float)
+        counts = (mult @ per_group).reshape(b, 3, 3)
         f = _f1_from_confusions(counts)
         out["macro_f1"].append(_nanmean(f, axis=1))
         out["f_avg"].append(_nanmean(f[:, :2], axis=1))
@@ -136,6 +152,7 @@ def bootstrap_ci(y_true, y_pred, n_bootstrap: int = 1000, seed: int = 0, level: 
         res[k] = [float(np.percentile(v, lo)), float(np.percentile(v, hi))]
     res["n_bootstrap"] = n_bootstrap
     res["level"] = level
+    res["resampled"] = "rows" if groups is None else f"{n_groups} groups"
     return res
 
 

@@ -78,22 +78,61 @@ def write_frozen(path: str | Path, ids: list[str], *, source: str, fraction: flo
     return write_text(path, body)
 
 
-def assign_split(labels: pd.DataFrame, frozen: str | Path, fraction: float = 0.25,
+def read_named_splits(frozen: str | Path | dict) -> dict[str, set[str]]:
+    """{split name: test unit ids} from ``stance.test_split`` (one file, or a mapping name -> file).
+
+    Every file of a mapping must exist (a split of a labelled pool is drawn by
+    group before labelling, not here); a unit listed in two splits is an error.
+    """
+    from ..params import test_split_files
+
+    files = test_split_files(str(frozen) if isinstance(frozen, Path) else frozen)
+    out: dict[str, set[str]] = {}
+    seen: dict[str, str] = {}
+    for name, f in files.items():
+        fp = Path(f)
+        if not fp.exists():
+            raise InputError(f"{fp}: test split file {name!r} not found (parameter stance.test_split)")
+        ids = set(read_frozen(fp))
+        for u in ids:
+            if u in seen:
+                raise InputError(f"{fp}: unit {u} is also in test split {seen[u]!r}")
+            seen[u] = name
+        out[name] = ids
+    return out
+
+
+def split_of_units(unit_ids, named: dict[str, set[str]]) -> list[str]:
+    """The test split name of each unit, or ``""`` for a train unit."""
+    where = {u: n for n, ids in named.items() for u in ids}
+    return [where.get(u, "") for u in unit_ids]
+
+
+def assign_split(labels: pd.DataFrame, frozen: str | Path | dict, fraction: float = 0.25,
                  *, source: str = "labels") -> tuple[pd.DataFrame, dict]:
-    """Return ``labels`` with ``split`` set from the frozen file (created if absent) and a summary."""
-    fp = Path(frozen)
+    """Return ``labels`` with ``split`` set from the frozen file(s) and a summary.
+
+    A single frozen file that does not exist yet is created (stratified, see the
+    module doc); a mapping of several files is read only.
+    """
     created = False
-    if fp.exists():
-        test_ids = set(read_frozen(fp))
+    if isinstance(frozen, dict):
+        test_ids = set().union(*read_named_splits(frozen).values())
+        fp = Path(next(iter(frozen.values())))
     else:
-        test_ids = set(choose_test_units(labels, fraction))
-        write_frozen(fp, sorted(test_ids), source=source, fraction=fraction)
-        created = True
+        fp = Path(frozen)
+        if fp.exists():
+            test_ids = set(read_frozen(fp))
+        else:
+            test_ids = set(choose_test_units(labels, fraction))
+            write_frozen(fp, sorted(test_ids), source=source, fraction=fraction)
+            created = True
     out = labels.copy()
     out["split"] = ["test" if u in test_ids else "train" for u in out["unit_id"]]
     n_test_units = int(out.loc[out["split"] == "test", "unit_id"].nunique())
     summary = {
-        "frozen_file": str(fp), "created": created,
+        "frozen_file": ", ".join(map(str, frozen.values())) if isinstance(frozen, dict) else str(fp),
+        "created": created,
         "units": int(out["unit_id"].nunique()), "test_units": n_test_units,
         "rows_train": int((out["split"] == "train").sum()), "rows_test": int((out["split"] == "test").sum()),
         "frozen_ids_missing_from_labels": int(len(test_ids - set(out["unit_id"]))),
@@ -103,7 +142,7 @@ def assign_split(labels: pd.DataFrame, frozen: str | Path, fraction: float = 0.2
     return out, summary
 
 
-def split_labels_file(path: str | Path, frozen: str | Path, fraction: float = 0.25,
+def split_labels_file(path: str | Path, frozen: str | Path | dict, fraction: float = 0.25,
                       out: str | Path | None = None) -> dict:
     """Write the ``split`` column of a labels CSV (in place unless ``out``), keeping every other column."""
     from .labels import read_labels, read_table_any, unit_id
@@ -114,7 +153,7 @@ def split_labels_file(path: str | Path, frozen: str | Path, fraction: float = 0.
     if "unit_id" not in raw.columns or raw["unit_id"].astype(str).str.strip().eq("").any():
         raw["unit_id"] = [unit_id(t) for t in raw["text"]]
     _, summary = assign_split(checked, frozen, fraction, source=p.name)
-    test_ids = set(read_frozen(frozen))
+    test_ids = set().union(*read_named_splits(frozen).values())
     raw["split"] = ["test" if str(u).strip() in test_ids else "train" for u in raw["unit_id"]]
     dest = Path(out) if out else p
     write_text(dest, raw.to_csv(index=False))
