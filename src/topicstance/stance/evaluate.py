@@ -8,14 +8,23 @@ split. The model is refused if it was trained on any test unit. Written:
       bootstrap interval, per-class F1/precision/recall/support, the confusion
       matrix; the same for the ``majority`` baseline (each target's most frequent
       train class) and the ``tfidf`` baseline (trained on the train split);
-    * ``cv``: repeated stratified cross-validation on train, grouped by unit, with
+    * ``cv``: repeated stratified cross-validation on train, grouped by ``group``, with
       ``n_folds = min(stance.cv_folds, smallest class count)``; skipped, with the
-      reason, when a class has fewer than 2 examples;
+      reason, when a class has fewer than 2 examples; ``cv.by_source`` scores the
+      out-of-fold predictions per source (the figures for a source with no
+      test split, such as BBC);
     * ``learning_curve``: k = stance.learning_curve_k per class per target and
       ``all``, ``cv_repeats`` seeds each, scored on test; a point is
       ``supported: false`` when some (target, class) cell has fewer than k
       training examples (it then uses all of them);
     * ``calibration``: top-label ECE (10 bins) of the model on test;
+    * ``test_by_split``: the same for each named test split of
+      ``stance.test_split`` and, with three or more, ``pool`` (every split but
+      the first, pooled); ``test_by_source``: for each source with test rows.
+      Each block has the model, the majority and tf-idf baselines and, where the
+      source's provenance predicts the stance, a shortcut baseline
+      (:mod:`.shortcuts`: ``kind`` on the propaganda diary, ``side`` on the
+      press releases). Intervals resample whole ``group``s;
     * ``test_split``: row counts and the sha256 of the test rows.
 ``<reports>/stance/``: ``confusion.csv`` (actual, predicted, target per test
 row), ``learning_curve.csv``, ``reliability.csv``, ``test_predictions.csv``.
@@ -288,6 +297,9 @@ def evaluate(labels_path, model_dir, reports_dir, params) -> dict:
         return out
 
     by_split = {name: block(split_of == name, True) for name in [*named, "unlisted"] if (split_of == name).any()}
+    pools = [n for n in list(named)[1:] if n in by_split]
+    if len(pools) >= 2:  # the label pools together: every named split but the first (the project's seed split)
+        by_split["pool"] = {**block(np.isin(split_of, pools), False), "splits": pools}
     by_source = {src: block(src_test == src, True) for src in sorted(set(src_test))}
 
     timings["test_and_baselines"] = round(time.perf_counter() - t1, 1)
