@@ -214,3 +214,18 @@ stance:
     assert "baseline_kind" not in m["test_by_source"]["seed"]
     assert set(m["cv"]["by_source"]) == {"seed", "propaganda_diary"}
     assert set(m["test_split"]["frozen_files"]) == {"seed", "propaganda_diary"}
+
+
+def test_train_drops_conflicting_pairs_with_a_warning_and_strict_refuses_them(tmp_path, params_file, capsys):
+    df = make_labels(per_template=2)
+    flipped = df.iloc[:1].assign(stance="NONE" if df["stance"].iloc[0] != "NONE" else "FAVOR")
+    p = tmp_path / "conflict.csv"
+    pd.concat([df, flipped]).to_csv(p, index=False)
+    assert run("train", p, "--out", tmp_path / "m", "--method", "tfidf", "--params", params_file) == 0
+    err = capsys.readouterr().err
+    assert "dropped 1 (text, target) pair(s) labelled with different stances (2 rows" in err
+    cfg = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert cfg["training_data"]["conflicting_pairs_dropped"] == 1 and cfg["training_data"]["rows"] == len(df) - 1
+    assert run("train", p, "--out", tmp_path / "m2", "--method", "tfidf", "--strict", "--params", params_file) == 2
+    err = capsys.readouterr().err.strip()
+    assert "labelled" in err and "\n" not in err and not (tmp_path / "m2").exists()

@@ -77,3 +77,10 @@ def test_unit_id_is_the_sha256_prefix_of_the_text():
 
     text = "Kyiv said no."
     assert unit_id(text) == hashlib.sha256(text.encode()).hexdigest()[:16] != unit_id("Kyiv said yes.")
+
+
+def test_conflicting_pairs_are_dropped_and_counted_when_asked(tmp_path, labels):
+    bad = labels.iloc[:1].assign(stance="NONE" if labels["stance"].iloc[0] != "NONE" else "FAVOR")
+    df = read_labels(_write(tmp_path, pd.concat([labels, bad])), on_conflict="drop")
+    assert len(df) == len(labels) - 1
+    assert df.attrs["conflicts_dropped"]["pairs"] == 1 and df.attrs["conflicts_dropped"]["rows"] == 2

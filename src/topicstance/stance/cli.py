@@ -38,6 +38,9 @@ def add_parser(sub) -> None:
     p.add_argument("--method", choices=METHOD_CHOICES, default=None, help="default: stance.method")
     p.add_argument("--split", choices=("train",), default=None,
                    help="train only on rows whose split is 'train' (default: all rows)")
+    p.add_argument("--strict", action="store_true",
+                   help="a (text, target) pair labelled with different stances is an error "
+                        "(default: such pairs are dropped, counted in a warning and in the model's config)")
     add_params_arg(p)
     p.set_defaults(func=cmd_train)
 
@@ -97,13 +100,22 @@ def cmd_train(args) -> int:
     from .labels import check_trainable, read_labels
 
     params = _setup(args)
-    df = read_labels(args.labels, split=args.split)
+    df = read_labels(args.labels, split=args.split, on_conflict="error" if args.strict else "drop")
+    conflicts = df.attrs["conflicts_dropped"]
+    if conflicts["pairs"]:
+        _say(f"topicstance: warning: {args.labels}: dropped {conflicts['pairs']} (text, target) pair(s) labelled "
+             f"with different stances ({conflicts['rows']} rows, first at rows "
+             f"{', '.join(map(str, conflicts['first_rows']))}); --strict makes this an error")
     for w in check_trainable(df, args.labels):
         _say(f"topicstance: warning: {w}")
     if df.attrs.get("n_duplicates_dropped"):
         _say(f"stance train: skipped {df.attrs['n_duplicates_dropped']} duplicate row(s)")
     clf = StanceClassifier.from_params(params.stance, params.embed, method=args.method, verbose=True)
     clf.fit(df["text"].tolist(), df["target"].tolist(), df["stance"].tolist())
+    clf.training_data_ = {"labels": str(args.labels), "rows": int(len(df)),
+                          "duplicates_dropped": int(df.attrs.get("n_duplicates_dropped", 0)),
+                          "conflicting_pairs_dropped": conflicts["pairs"],
+                          "conflicting_rows_dropped": conflicts["rows"]}
     clf.save(args.out)
     counts = ", ".join(f"{k} {v}" for k, v in clf.train_counts_.items())
     _say(f"stance train: {clf.method} on {len(df)} rows ({counts}; targets {', '.join(clf.targets_.names_)}) "

@@ -84,13 +84,20 @@ def parse_stance(value, where, i: int) -> str:
     return s
 
 
-def read_labels(path: str | Path, *, split: str | None = None, require_split: bool = False) -> pd.DataFrame:
+def read_labels(path: str | Path, *, split: str | None = None, require_split: bool = False,
+                on_conflict: str = "error") -> pd.DataFrame:
     """Validated labels; with ``split`` only the rows whose ``split`` equals it.
 
-    Returns columns ``unit_id, text, target, stance`` (+ ``split`` when present),
-    original row numbers in ``row``; ``df.attrs['n_duplicates_dropped']`` counts
-    the exact duplicate rows skipped.
+    Returns columns ``unit_id, text, target, stance, source, group, kind`` (+
+    ``split`` when present), original row numbers in ``row``;
+    ``df.attrs['n_duplicates_dropped']`` counts the exact duplicate rows skipped.
+    A (text, target) pair labelled with different stances is an error naming
+    the rows, or with ``on_conflict="drop"`` every row of such a pair is dropped
+    (published data sets hold such rows) and ``df.attrs['conflicts_dropped']``
+    counts the pairs and rows.
     """
+    if on_conflict not in ("error", "drop"):
+        raise ValueError(f"on_conflict must be 'error' or 'drop', got {on_conflict!r}")
     p = Path(path)
     df = read_table_any(p)
     check_columns(df, ("text", "target", "stance"), p)
@@ -129,18 +136,25 @@ def read_labels(path: str | Path, *, split: str | None = None, require_split: bo
     out = out.loc[~dup_exact].reset_index(drop=True)
     key = key.loc[~dup_exact].reset_index(drop=True)
     conflict = key.duplicated(keep=False)
-    if conflict.any():
+    dropped = {"pairs": 0, "rows": 0}
+    if conflict.any() and on_conflict == "drop":
+        dropped = {"pairs": int(key[conflict].nunique()), "rows": int(conflict.sum()),
+                   "first_rows": out.loc[conflict, "row"].tolist()[:5]}
+        out = out.loc[~conflict.to_numpy()].reset_index(drop=True)
+        key = key.loc[~conflict.to_numpy()].reset_index(drop=True)
+    elif conflict.any():
         rows = out.loc[conflict, "row"].tolist()
         k = key[conflict].iloc[0]
         same = out.loc[key == k, "row"].tolist()
         raise InputError(f"{p}: rows {same[0]} and {same[1]}: the same text and target are labelled "
                          f"{out.loc[key == k, 'stance'].iloc[0]} and {out.loc[key == k, 'stance'].iloc[1]}"
-                         f" ({len(rows)} conflicting rows in all)")
+                         f" ({len(rows)} conflicting rows in all; without --strict, `stance train` drops them)")
     if split is not None:
         out = out.loc[out["split"] == split].reset_index(drop=True)
         if len(out) == 0:
             raise InputError(f"{p}: no rows with split == {split!r}")
     out.attrs["n_duplicates_dropped"] = n_dup
+    out.attrs["conflicts_dropped"] = dropped
     out.attrs["path"] = str(p)
     return out
 

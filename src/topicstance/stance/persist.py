@@ -73,6 +73,7 @@ def save_model(clf, path: str | Path) -> Path:
                           if clf._needs("frozen") else None),
             "masking": (clf.masker_.table_ if getattr(clf, "masker_", None) is not None else None),
             "fit_seconds": round(float(getattr(clf, "fit_seconds_", 0.0)), 3),
+            "training_data": getattr(clf, "training_data_", None),
             "files": files,
         }
         config["params"].pop("verbose", None)
