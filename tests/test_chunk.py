@@ -70,3 +70,27 @@ def test_chunk_ids_are_stable_and_unique(tokenizer):
     c2 = chunk_articles(arts, tokenizer, 16, 1)
     assert c1["chunk_id"].tolist() == c2["chunk_id"].tolist()
     assert c1["chunk_id"].is_unique
+
+
+def test_chunk_file_records_the_model_it_measured_with(tmp_path):
+    from tests.conftest import articles_table
+    from topicstance.chunk import chunk_file, chunker_record
+    from topicstance.embed.model import read_model_info
+
+    articles_table(["One sentence here. Another one there."]).to_parquet(tmp_path / "a.parquet", index=False)
+    chunk_file(tmp_path / "a.parquet", tmp_path / "c.parquet", 64, 1, "all-MiniLM-L6-v2")
+    info = read_model_info("all-MiniLM-L6-v2")
+    assert chunker_record(tmp_path / "c.parquet") == {
+        "model": "all-MiniLM-L6-v2", "weights_sha256": info.weights_sha256, "max_seq_length": info.max_seq_length,
+        "max_tokens": 64, "overlap_sentences": 1}
+
+
+def test_a_chunks_file_without_the_record_is_still_embedded(tmp_path, fresh_cache, tokenizer):
+    from tests.conftest import articles_table
+    from topicstance.embed.run import embed_chunks
+    from topicstance.params import EmbedParams
+
+    chunks = chunk_articles(articles_table(["Written before chunk files named their model."]), tokenizer, 64, 1)
+    chunks.to_parquet(tmp_path / "old.parquet", index=False)
+    embed_chunks(tmp_path / "old.parquet", tmp_path / "emb", EmbedParams(precision="float32"))
+    assert (tmp_path / "emb" / "meta.json").exists()

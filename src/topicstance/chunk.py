@@ -5,18 +5,25 @@ Sentences are packed greedily until the next one would exceed ``max_tokens``
 chunks share ``overlap_sentences`` sentences. A single sentence over budget is
 cut at the budget on token boundaries. ``text[char_start:char_end]`` is always
 the chunk's text, so the chunks minus their overlaps give back the article.
+
+The chunk stage records the model it measured with (name, weights sha256,
+max_seq_length) under the Parquet file-level metadata key ``topicstance.chunker``;
+the embed stage refuses a chunks file recorded for other weights (:func:`check_chunker`).
 """
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from . import schema
-from .errors import ParamsError
+from .errors import InputError, ParamsError
 from .sentences import split_sentences
+
+CHUNKER_KEY = "topicstance.chunker"
 
 
 @dataclass(frozen=True)
@@ -143,6 +150,25 @@ def chunk_file(articles_path: str | Path, out_path: str | Path, max_tokens: int,
     tok = load_tokenizer(model)
     df = chunk_articles(articles, tok, max_tokens, overlap_sentences)
     schema.validate(df, schema.CHUNKS, out_path, unique="chunk_id")
-    write_parquet(out_path, df)
+    record = {"model": model, "weights_sha256": info.weights_sha256, "max_seq_length": info.max_seq_length,
+              "max_tokens": max_tokens, "overlap_sentences": overlap_sentences}
+    write_parquet(out_path, df, metadata={CHUNKER_KEY: json.dumps(record)})
     return {"articles": int(len(articles)), "chunks": int(len(df)),
             "max_tokens_seen": int(df["n_tokens"].max()) if len(df) else 0}
+
+
+def chunker_record(chunks_path: str | Path) -> dict | None:
+    """The model a chunks file was measured with (see module doc); None for a file written without the record."""
+    from .io import parquet_metadata
+
+    raw = parquet_metadata(chunks_path, CHUNKER_KEY)
+    return None if raw is None else json.loads(raw)
+
+
+def check_chunker(chunks_path: str | Path, model: str, weights_sha256: str) -> None:
+    """Refuse chunks measured with another model's tokenizer and budget than the one about to embed them."""
+    rec = chunker_record(chunks_path)
+    if rec is not None and rec.get("weights_sha256") != weights_sha256:
+        raise InputError(f"{chunks_path}: chunked for embed.model {rec.get('model')!r} (weights "
+                         f"{str(rec.get('weights_sha256'))[:12]}...), but embed.model is {model!r} ({weights_sha256[:12]}...); "
+                         "run `topicstance chunk` again with this embed.model")

@@ -87,10 +87,27 @@ def read_json(path: str | Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def write_parquet(path: str | Path, df) -> Path:
+def write_parquet(path: str | Path, df, metadata: dict[str, str] | None = None) -> Path:
+    """Write ``df``; ``metadata`` adds file-level key/value pairs to the Parquet schema."""
     with atomic_path(path) as tmp:
-        df.to_parquet(tmp, index=False)
+        if metadata:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            extra = {k.encode(): v.encode() for k, v in metadata.items()}
+            pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), **extra}), tmp)
+        else:
+            df.to_parquet(tmp, index=False)
     return Path(path)
+
+
+def parquet_metadata(path: str | Path, key: str) -> str | None:
+    """One file-level metadata value of a Parquet file, or None when the file has no such key."""
+    import pyarrow.parquet as pq
+
+    raw = (pq.read_schema(path).metadata or {}).get(key.encode())
+    return None if raw is None else raw.decode()
 
 
 def write_text(path: str | Path, text: str) -> Path:

