@@ -67,6 +67,12 @@ def _split_long(text: str, start: int, end: int, tokenizer, budget: int) -> list
         sa, sb = start + a, start + b
         while sb > sa and text[sb - 1].isspace():
             sb -= 1
+        # a piece that starts inside a word re-tokenises differently ("ism" is not "##ism"): shrink to fit
+        while j > i + 1 and sb > sa and _count(tokenizer, [text[sa:sb]])[0] > budget:
+            j -= 1
+            sb = start + offs[j][0]
+            while sb > sa and text[sb - 1].isspace():
+                sb -= 1
         if sb > sa:
             out.append((sa, sb))
         i = j
