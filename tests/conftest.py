@@ -1,8 +1,10 @@
 """Shared fixtures.
 
 ``project_outputs`` points at the seed pipeline's outputs that ``make test``
-builds first with ``dvc repro``. Under ``CI=true`` missing outputs fail the
-test; elsewhere they skip it with the command to run.
+builds first with ``dvc repro``. ``press_release_run`` is a ``topicstance run``
+(with stance and the report) over a slice of the presidential press releases in
+``../shared/corpora``. Under ``CI=true`` missing inputs or outputs fail the
+test; elsewhere they skip it with what to do.
 """
 from __future__ import annotations
 
@@ -37,6 +39,51 @@ def project_outputs() -> Path:
     require(ROOT / "data" / "chunks.parquet")
     require(ROOT / "data" / "embeddings" / "vectors.npy")
     return ROOT
+
+
+PRESS_RELEASES = SHARED / "corpora" / "presidential_press_releases"
+PRESS_OUTLETS = ("kremlin", "president_of_ukraine")
+
+
+def press_release_slice(per_outlet: int, start: str = "2022-01-10", end: str = "2022-04-10"):
+    """``per_outlet`` releases of each office, evenly spread in time over [start, end) (across the
+    invasion of 24 February 2022), as one table with an ``outlet`` column: the README's one-liner
+    (``link`` -> ``id``, ``headline`` -> ``title``, ``body`` -> ``text``) on a slice."""
+    import numpy as np
+    import pandas as pd
+
+    parts = []
+    for outlet in PRESS_OUTLETS:
+        f = require(PRESS_RELEASES / f"{outlet}.csv", "the shared corpus ../shared/corpora/presidential_press_releases")
+        df = pd.read_csv(f).assign(outlet=outlet).sort_values("date", kind="stable")
+        df = df[(df["date"] >= start) & (df["date"] < end)]
+        parts.append(df.iloc[np.linspace(0, len(df) - 1, per_outlet).round().astype(int)])
+    return pd.concat(parts).rename(columns={"link": "id", "headline": "title", "body": "text"})
+
+
+@pytest.fixture(scope="session")
+def press_release_run(tmp_path_factory) -> Path:
+    """``topicstance run`` over 30 releases per office (Jan-Apr 2022) with a stance model trained on
+    the project's labels (tf-idf, the quickest method), then ``topicstance report``: real data for
+    the time and outlet views. Its own embedding cache."""
+    import pandas as pd
+
+    from topicstance.commands.run import run_pipeline
+    from topicstance.params import EmbedParams, Params
+    from topicstance.report.build import build_report
+    from topicstance.stance.classifier import StanceClassifier
+
+    out = tmp_path_factory.mktemp("press-run")
+    press_release_slice(30).to_csv(out / "press_releases.csv", index=False)
+    labels = pd.read_csv(require(ROOT / "seeds" / "labels" / "stance.csv", "the committed stance labels"))
+    labels = labels[labels["split"] == "train"]
+    StanceClassifier(method="tfidf").fit(labels["text"].tolist(), labels["target"].tolist(),
+                                         labels["stance"].tolist()).save(out / "stance-model")
+    params = Params(embed=EmbedParams(cache_dir=str(out / "emb-cache")))
+    run_pipeline(out / "press_releases.csv", out, params, stance_model=out / "stance-model", log=lambda m: None)
+    build_report(out / "data", out / "models", out / "reports", params.report, list(params.stance.targets),
+                 period=params.topics.time_period)
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,9 @@ class IngestParams:
     split_pages: bool = True
     clean_boilerplate: bool = True
     min_article_chars: int = 40
+    min_table_row_chars: int = 1
+    date_order: str = "auto"
+    outlet_column: str = "outlet"
 
     def __post_init__(self):
         _check(self.max_chars > 0, "ingest.max_chars", f"must be > 0, got {self.max_chars}")
@@ -39,6 +42,12 @@ class IngestParams:
         _check(16 <= self.num_perm <= 1024, "ingest.num_perm", f"must be in [16, 1024], got {self.num_perm}")
         _check(self.min_article_chars >= 0, "ingest.min_article_chars",
                f"must be >= 0, got {self.min_article_chars}")
+        _check(self.min_table_row_chars >= 1, "ingest.min_table_row_chars",
+               f"must be >= 1 (empty rows are always skipped), got {self.min_table_row_chars}")
+        _check(self.date_order in ("auto", "dmy", "mdy"), "ingest.date_order",
+               f"must be auto, dmy or mdy, got {self.date_order!r}")
+        _check(isinstance(self.outlet_column, str) and bool(self.outlet_column.strip()), "ingest.outlet_column",
+               f"must be a column name, got {self.outlet_column!r}")
 
 
 @dataclass(frozen=True)
@@ -297,6 +306,15 @@ def load_params(path: str | Path | None = "params.yaml", *, missing_ok: bool = T
     if unknown:
         raise ParamsError(f"{p}: unknown section {unknown[0]!r} (known: {', '.join(SECTIONS)})")
     return Params(**{name: section_from_dict(name, raw.get(name), str(p)) for name in SECTIONS})
+
+
+def with_overrides(params: Params, section: str, **values) -> Params:
+    """``params`` with some keys of one section replaced (a command-line option that overrides
+    params.yaml); None values are left as they are, and the section is validated again."""
+    values = {k: v for k, v in values.items() if v is not None}
+    if not values:
+        return params
+    return dataclasses.replace(params, **{section: dataclasses.replace(getattr(params, section), **values)})
 
 
 def to_dict(params: Params) -> dict:

@@ -15,6 +15,7 @@ from .errors import InputError
 ARTICLES = {
     "article_id": "str",
     "source": "str",
+    "outlet": "str?",
     "title": "str?",
     "text": "str",
     "date": "str?",

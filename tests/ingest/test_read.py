@@ -115,8 +115,8 @@ def test_empty_and_short_rows_are_listed_in_skipped_parquet(tmp_path):
 
     df = pd.DataFrame({"id": ["ok", "short", "empty"], "text": [BODY, "Too short.", ""]})
     df.to_csv(tmp_path / "t.csv", index=False)
-    rep = write_ingest(tmp_path / "t.csv", tmp_path / "out", IngestParams())
+    rep = write_ingest(tmp_path / "t.csv", tmp_path / "out", IngestParams(min_table_row_chars=20))
     sk = pd.read_parquet(tmp_path / "out" / "skipped.parquet").set_index("article_id")
     assert sorted(sk.index) == ["empty", "short"]
-    assert "min_article_chars" in sk.loc["short", "reason"] and sk.loc["empty", "source"] == "t.csv"
+    assert "min_table_row_chars=20" in sk.loc["short", "reason"] and sk.loc["empty", "source"] == "t.csv"
     assert rep["articles_out"] == 1

@@ -5,7 +5,9 @@ Each notebook is executed the way a researcher would run it headless:
 directory, in a fresh kernel of the ``python3`` kernelspec, against the seed
 pipeline's outputs (``project_outputs``). The notebooks find those outputs with
 ``topicstance.project_root()``, so ``TOPICSTANCE_PROJECT`` is removed from the
-kernel's environment to prove they need no help.
+kernel's environment to prove they need no help. Notebook 05 reads a
+``topicstance run`` over the press releases instead: the ``press_release_run``
+slice, named by ``TOPICSTANCE_RUN``.
 """
 from __future__ import annotations
 
@@ -20,7 +22,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
-EXPECTED = ["01-corpus.ipynb", "02-topics.ipynb", "03-stance.ipynb", "04-topics-x-stance.ipynb"]
+EXPECTED = ["01-corpus.ipynb", "02-topics.ipynb", "03-stance.ipynb", "04-topics-x-stance.ipynb",
+            "05-press-releases.ipynb"]
+RUN_NOTEBOOKS = {"05-press-releases.ipynb": "press_release_run"}  # notebook -> fixture giving its TOPICSTANCE_RUN
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 TIMEOUT = 300  # seconds per notebook (2 shared cores)
 VENV_PREFIX = Path(sys.prefix)
@@ -33,9 +37,11 @@ def _jupyter() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "jupyter"]
 
 
-def _kernel_env() -> dict[str, str]:
+def _kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = os.environ.copy()
     env.pop("TOPICSTANCE_PROJECT", None)  # the notebooks must find the project on their own
+    env.pop("TOPICSTANCE_RUN", None)
+    env.update(extra or {})
     env.pop("MPLBACKEND", None)  # let ipykernel use its inline backend, so figures are rendered
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     # the venv's kernelspecs first, ahead of any user-level `python3` pointing at another interpreter
@@ -61,16 +67,17 @@ def venv_kernel() -> str:
     return "python3"
 
 
-def _execute(nb_path: Path, out_dir: Path, kernel: str) -> subprocess.CompletedProcess:
+def _execute(nb_path: Path, out_dir: Path, kernel: str,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     cmd = _jupyter() + ["nbconvert", "--to", "notebook", "--execute",
                         f"--ExecutePreprocessor.kernel_name={kernel}",
                         f"--ExecutePreprocessor.timeout={TIMEOUT}",
                         "--output-dir", str(out_dir), nb_path.name]
-    return subprocess.run(cmd, cwd=nb_path.parent, env=_kernel_env(), capture_output=True, text=True,
+    return subprocess.run(cmd, cwd=nb_path.parent, env=_kernel_env(env), capture_output=True, text=True,
                           timeout=TIMEOUT + 120)
 
 
-def test_the_four_notebooks_exist_in_reading_order():
+def test_the_five_notebooks_exist_in_reading_order():
     assert [p.name for p in NOTEBOOKS] == EXPECTED
 
 
@@ -113,8 +120,13 @@ def test_python3_kernel_is_this_venv(tmp_path, venv_kernel):
 @pytest.mark.pipeline
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_executes(path, project_outputs, venv_kernel, tmp_path):
-    r = _execute(path, tmp_path, venv_kernel)
+def test_notebook_executes(path, venv_kernel, tmp_path, request):
+    env = {}
+    if path.name in RUN_NOTEBOOKS:
+        env["TOPICSTANCE_RUN"] = str(request.getfixturevalue(RUN_NOTEBOOKS[path.name]))
+    else:
+        request.getfixturevalue("project_outputs")
+    r = _execute(path, tmp_path, venv_kernel, env)
     assert r.returncode == 0, f"{path.name} failed to execute:\n{r.stderr[-6000:]}"
     done = nbformat.read(tmp_path / path.name, as_version=4)
     code = [c for c in done.cells if c.cell_type == "code"]

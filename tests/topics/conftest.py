@@ -111,6 +111,7 @@ def small_project(root, texts, X, *, article_of=None, dates=None, sources=None, 
     arts = list(dict.fromkeys(article_of))
     pd.DataFrame({"article_id": arts,
                   "source": sources or [("s1" if i % 2 else "s2") for i in range(len(arts))],
+                  "outlet": [None] * len(arts),
                   "title": [None] * len(arts), "text": ["x"] * len(arts),
                   "date": dates or [f"2024-0{1 + i % 3}-15" for i in range(len(arts))],
                   "page_date": ["2030-12-31"] * len(arts), "tags": [None] * len(arts),

@@ -20,7 +20,10 @@ def run(args) -> int:
     from ..report.build import build_report
 
     params = load_params(args.params)
-    res = build_report(args.data, args.models, args.reports, params.report, list(params.stance.targets))
+    res = build_report(args.data, args.models, args.reports, params.report, list(params.stance.targets),
+                       period=params.topics.time_period)
     print(f"report: wrote {len(res['written'])} files ({res['points_in_page']} points in the map page)",
           file=sys.stderr)
+    for name, why in res["not_drawn"].items():
+        print(f"report: no {name}: {why}", file=sys.stderr)
     return 0

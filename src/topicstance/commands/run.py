@@ -20,6 +20,8 @@ def add_parser(sub) -> None:
     p.add_argument("corpus", help="a folder of .txt/.md files or a .csv/.jsonl/.parquet table")
     p.add_argument("--out", required=True, help="output root: DIR/data, DIR/models, DIR/reports")
     p.add_argument("--stance-model", default=None, help="also apply this stance model to every chunk")
+    p.add_argument("--outlet-col", default=None, metavar="COLUMN",
+                   help="table input: the column that names each row's outlet (overrides ingest.outlet_column)")
     add_params_arg(p)
     p.set_defaults(func=run)
 
@@ -64,9 +66,9 @@ def run_pipeline(corpus, out, params, stance_model=None, log=print) -> dict:
 
 
 def run(args) -> int:
-    from ..params import load_params
+    from ..params import load_params, with_overrides
 
-    params = load_params(args.params)
+    params = with_overrides(load_params(args.params), "ingest", outlet_column=args.outlet_col)
     s = run_pipeline(args.corpus, args.out, params, args.stance_model,
                      log=lambda m: print(m, file=sys.stderr))
     print(f"run: {s['articles']} articles, {s['chunks']} chunks, {s['n_topics']} topics -> {args.out}",

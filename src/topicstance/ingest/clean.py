@@ -1,4 +1,4 @@
-"""Line-level rules for scraped news pages: boilerplate, bullets, dates, headings.
+"""Line-level rules for scraped news pages: boilerplate, bullets, date lines, headings.
 
 The rules describe kinds of boilerplate found on news sites (share and like
 counters, "Read more" links, embed shortcodes, related-article blocks, view
@@ -8,7 +8,8 @@ one file.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+
+from . import dates
 
 _BP_LINE = [
     r"read (the )?(full story|more|article)( here)?[.!:]?",
@@ -43,23 +44,6 @@ AUTHOR_BOX_RE = re.compile(
 AUTHOR_HINT_RE = re.compile(r"(get in touch|joined .{0,60} in (19|20)\d\d|graduate of|follow (him|her|them) on|"
                             r"his focus is|her focus is|their focus is|covered .{0,40} extensively)", re.IGNORECASE)
 
-_MONTHS = r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|jun(e)?|jul(y)?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)"
-_DAYS = r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*"
-DATE_LINE_RE = re.compile(
-    r"^\s*(?:(?:published|updated|posted|date)\s*:?\s*)?(?:" + _DAYS + r",?\s+)?(?:"
-    r"\d{1,2}[-/ .]" + _MONTHS + r"[-/ .,]+\d{4}"
-    r"|" + _MONTHS + r"\.?\s+\d{1,2},?\s+\d{4}"
-    r"|\d{4}-\d{2}-\d{2}"
-    r"|\d{1,2}/\d{1,2}/\d{4}"
-    r")(?:[ ,]+(?:at\s+)?\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)?\s*$",
-    re.IGNORECASE,
-)
-
-_DATE_FORMATS = ["%a, %d-%b-%Y", "%d-%b-%Y", "%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y",
-                 "%Y-%m-%d", "%d/%m/%Y", "%A, %d %B %Y", "%a, %d %b %Y", "%A, %B %d, %Y", "%a %d %b %Y",
-                 "%d-%B-%Y", "%a, %d-%B-%Y"]
-
-
 def is_boilerplate(line: str) -> bool:
     s = line.strip()
     if not s:
@@ -89,19 +73,9 @@ def strip_bullet(line: str) -> str:
 
 
 def parse_date(line: str) -> str | None:
-    """ISO date if ``line`` is only a date, else None."""
-    s = line.strip()
-    if not DATE_LINE_RE.match(s):
-        return None
-    s = re.sub(r"^(published|updated|posted|date)\s*:?\s*", "", s, flags=re.IGNORECASE)
-    s = re.sub(r"[ ,]+(at\s+)?\d{1,2}:\d{2}.*$", "", s)
-    s = re.sub(r"\bSept\b", "Sep", s)
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(s.strip(), fmt).date().isoformat()
-        except ValueError:
-            continue
-    return None
+    """ISO date if ``line`` is only a date line (see :mod:`.dates`) that reads as one date, else None."""
+    v = dates.parse_dateline(line)
+    return v.iso(None) if v is not None else None
 
 
 def words(s: str) -> int:

@@ -10,25 +10,12 @@ from .. import schema
 from ..errors import InputError
 from ..io import write_json, write_parquet
 from ..params import IngestParams
-from . import clean
+from . import dates
 from .dedup import find_duplicates
 from .read import RawDoc, ReadLog, read_corpus
 from .segment import segment_page
 
 PARAGRAPHS = ["source", "article_id", "index", "line", "fate", "reason", "text"]
-
-
-def _iso_date(s: str | None) -> str | None:
-    if not s:
-        return None
-    iso = clean.parse_date(s)
-    if iso:
-        return iso
-    try:
-        ts = pd.to_datetime(s, errors="raise", utc=False)
-        return ts.date().isoformat()
-    except (ValueError, TypeError, OverflowError):
-        return None
 
 
 def _truncate(text: str, max_chars: int) -> str:
@@ -42,23 +29,78 @@ def _truncate(text: str, max_chars: int) -> str:
     return text[:cut].rstrip()
 
 
+class _DateLog:
+    """How the dates of every scope (a table's date column, each page) were read, for the report."""
+
+    def __init__(self, setting: str):
+        self.setting = setting
+        self.values = self.parsed = 0
+        self.orders: list[dict] = []
+        self.ambiguous: list[dict] = []
+        self.unparseable: list[dict] = []
+
+    def add(self, file: str, sd: dates.ScopeDates | None, scope: str | None = None) -> None:
+        if sd is None:
+            return
+        scope = scope or sd.scope
+        self.values += sum(1 for v in sd.iso if v is not None) + len(sd.ambiguous) + len(sd.unparseable)
+        self.parsed += sum(1 for v in sd.iso if v is not None)
+        if sd.n_numeric:  # the day/month order mattered here
+            self.orders.append({"file": file, "scope": scope, "order": sd.order, "decided_by": sd.decided_by,
+                                "numeric_values": sd.n_numeric, "ambiguous": len(sd.ambiguous)})
+        self.ambiguous += [{"file": file, "scope": scope, **a} for a in sd.ambiguous]
+        self.unparseable += [{"file": file, "scope": scope, **u} for u in sd.unparseable]
+
+    def report(self) -> dict:
+        return {"date_order": self.setting, "values": self.values, "parsed": self.parsed,
+                "orders": self.orders, "ambiguous": self.ambiguous, "ambiguous_count": len(self.ambiguous),
+                "unparseable": self.unparseable, "unparseable_count": len(self.unparseable)}
+
+
+def _length_rule(kind: str, p: IngestParams) -> tuple[int, str, str]:
+    """(minimum characters, parameter, what is skipped): table rows are documents however short
+    (``min_table_row_chars``); ``min_article_chars`` applies to the articles of scraped pages."""
+    if kind == "table":
+        return p.min_table_row_chars, "ingest.min_table_row_chars", "row"
+    return p.min_article_chars, "ingest.min_article_chars", "article"
+
+
+def _table_dates(corpus: Path, docs: list[RawDoc], p: IngestParams) -> dates.ScopeDates:
+    """The table's ``date`` column, read with one day/month order for the whole column."""
+    return dates.read_scope("column date", [(f"{d.unit} {d.row}", d.date) for d in docs],
+                            p.date_order)
+
+
 def ingest_corpus(corpus: str | Path, p: IngestParams) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
     """Read, clean, split and deduplicate a corpus; return (articles, duplicates, paragraphs, report)."""
     log = ReadLog()
-    kind, docs = read_corpus(corpus, log)
+    kind, docs = read_corpus(corpus, log, outlet_column=p.outlet_column)
     articles: list[dict] = []
     paragraphs: list[dict] = []
     truncated: list[dict] = []
     short: list[dict] = []
-    bad_dates = 0
-    for doc in docs:
+    date_log = _DateLog(p.date_order)
+    min_chars, min_param, unit_name = _length_rule(kind, p)
+    table_dates = None
+    if kind == "table":
+        table_dates = _table_dates(Path(corpus), docs, p)
+        date_log.add(Path(corpus).name, table_dates)
+    for n, doc in enumerate(docs):
         page = segment_page(doc.text, split_pages=p.split_pages and kind == "folder",
-                            detect_title=kind == "folder" and doc.title is None) if p.clean_boilerplate else None
+                            detect_title=kind == "folder" and doc.title is None,
+                            date_order=p.date_order) if p.clean_boilerplate else None
         if page is None:  # cleaning off: the whole text is one article
-            page = segment_page(doc.text, split_pages=False, detect_title=False)
+            page = segment_page(doc.text, split_pages=False, detect_title=False, date_order=p.date_order)
             for para in page.paragraphs:
                 para.fate, para.reason = "kept", ""
+        if doc.row is None:
+            date_log.add(doc.source, page.dates)
+        else:  # date lines inside a table row's text: the row is its own scope
+            date_log.add(Path(corpus).name, page.dates, scope=f"text of {doc.unit} {doc.row}")
         ids = _article_ids(doc, len(page.articles), kind)
+        if not page.articles:
+            short.append({"file": doc.source, "article_id": _article_ids(doc, 1, kind)[0], "chars": 0,
+                          "reason": "no text left after cleaning (every paragraph is boilerplate or metadata)"})
         for k, art in enumerate(page.articles):
             aid = ids[k]
             text = art.text
@@ -72,20 +114,18 @@ def ingest_corpus(corpus: str | Path, p: IngestParams) -> tuple[pd.DataFrame, pd
                         para.fate, para.reason = "truncated", f"beyond ingest.max_chars={p.max_chars}"
                     kept_len += len(para.text) + 2
                 text = new
-            if len(text) < p.min_article_chars:
+            if len(text) < min_chars:
                 short.append({"file": doc.source, "article_id": aid, "chars": len(text),
-                              "reason": f"shorter than ingest.min_article_chars={p.min_article_chars}"})
+                              "reason": f"shorter than {min_param}={min_chars}"})
                 for para in art.body:
-                    para.fate, para.reason = "skipped", "article shorter than ingest.min_article_chars"
+                    para.fate, para.reason = "skipped", f"{unit_name} shorter than {min_param}"
                 continue
-            date = _iso_date(doc.date) if doc.date else art.date
-            if doc.date and date is None:
-                bad_dates += 1
-            row = {"article_id": aid, "source": doc.source, "title": doc.title or art.title, "text": text,
-                   "date": date, "page_date": page.page_date, "tags": list(art.tags),
+            date = table_dates.iso[n] if table_dates is not None and doc.date else art.date
+            row = {"article_id": aid, "source": doc.source, "outlet": doc.outlet, "title": doc.title or art.title,
+                   "text": text, "date": date, "page_date": page.page_date, "tags": list(art.tags),
                    "summary": "\n".join(art.summary) if art.summary else None, "encoding": doc.encoding}
             for key, val in doc.extra.items():
-                if key not in row:
+                if key not in row or (key == "summary" and row[key] is None):  # a table's own summary column
                     row[key] = val
             articles.append(row)
         for para in page.paragraphs:
@@ -128,6 +168,7 @@ def ingest_corpus(corpus: str | Path, p: IngestParams) -> tuple[pd.DataFrame, pd
         "skipped": log.skipped,
         "skipped_count": len(log.skipped),
         "short_articles_skipped": short,
+        "short_articles_skipped_count": len(short),
         "duplicates_dropped": [dict(r, file=src_of.get(r["article_id"])) for r in dup_rows],
         "duplicates_count": len(dup_rows),
         "exact_duplicates": sum(1 for r in dup_rows if r["similarity"] >= 1.0),
@@ -136,11 +177,22 @@ def ingest_corpus(corpus: str | Path, p: IngestParams) -> tuple[pd.DataFrame, pd
         "encodings": log.encodings,
         "encoding_fallbacks": log.fallbacks,
         "encoding_fallback_count": len(log.fallbacks),
-        "unparseable_dates": bad_dates,
+        "unparseable_dates": len(date_log.unparseable),
+        "ambiguous_dates": len(date_log.ambiguous),
+        "dates": date_log.report(),
+        "outlets": _outlet_report(adf, log),
+        "articles_per_outlet": {k: int(v) for k, v in adf["outlet"].value_counts().sort_index().items()},
         "paragraph_fates": {k: int(v) for k, v in sorted(fates.items())},
         "paragraphs_total": int(len(pdf)),
     }
     return adf, ddf, pdf, report
+
+
+def _outlet_report(adf: pd.DataFrame, log: ReadLog) -> dict:
+    rep = {"from": log.outlet_from, "articles_without_outlet": int(adf["outlet"].isna().sum())}
+    if log.outlet_map is not None:
+        rep["unused_paths"] = log.outlet_map.unused()
+    return rep
 
 
 def _reasons(skipped: list[dict]) -> str:

@@ -1,7 +1,9 @@
 """Read a corpus: a folder of .txt/.md files, or a CSV/JSONL/Parquet table.
 
 Yields raw records and records every skipped file or row with its reason.
-Symlinks that lead outside the corpus folder are never followed.
+Symlinks that lead outside the corpus folder are never followed. Each record
+carries its outlet (see :mod:`.outlets`): a table's outlet column, or the
+folder's ``outlets.csv`` sidecar.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pandas as pd
 
 from ..errors import InputError
 from .decode import Skip, decode_bytes
+from .outlets import DEFAULT_COLUMN, SIDECAR, OutletMap, folder_outlets
 
 TEXT_SUFFIXES = {".txt", ".md"}
 TABLE_SUFFIXES = {".csv", ".jsonl", ".parquet"}
@@ -29,6 +32,8 @@ class RawDoc:
     date: str | None = None
     extra: dict = field(default_factory=dict)
     row: int | None = None
+    unit: str = "line"  # what ``row`` counts: "line" (CSV, JSONL) or "row" (Parquet)
+    outlet: str | None = None
 
 
 @dataclass
@@ -38,10 +43,13 @@ class ReadLog:
     skipped: list = field(default_factory=list)  # {"file", "row"?, "reason"}
     encodings: dict = field(default_factory=dict)  # encoding -> count
     fallbacks: list = field(default_factory=list)  # files decoded as cp1252/latin-1
+    outlet_from: str | None = None  # "column 'media'", "outlets.csv", or None
+    outlet_map: OutletMap | None = None
 
 
-def read_corpus(corpus: str | Path, log: ReadLog) -> tuple[str, list[RawDoc]]:
-    """Return ``(kind, docs)`` where kind is 'folder' or 'table'."""
+def read_corpus(corpus: str | Path, log: ReadLog, outlet_column: str = DEFAULT_COLUMN) -> tuple[str, list[RawDoc]]:
+    """Return ``(kind, docs)`` where kind is 'folder' or 'table'. ``outlet_column``: the table
+    column that holds the outlet (a column named other than the default must exist)."""
     p = Path(corpus)
     if not p.exists() and not p.is_symlink():
         raise InputError(f"{p}: corpus not found (give a folder of .txt/.md files or a .csv/.jsonl/.parquet table)")
@@ -49,7 +57,7 @@ def read_corpus(corpus: str | Path, log: ReadLog) -> tuple[str, list[RawDoc]]:
         return "folder", list(_read_folder(p, log))
     suf = p.suffix.lower()
     if suf in TABLE_SUFFIXES:
-        return "table", _read_table(p, log)
+        return "table", _read_table(p, log, outlet_column)
     if suf in TEXT_SUFFIXES:
         return "folder", list(_read_files(p.parent, [p], log))
     raise InputError(f"{p}: unsupported corpus file type {suf or '(none)'}; "
@@ -58,6 +66,9 @@ def read_corpus(corpus: str | Path, log: ReadLog) -> tuple[str, list[RawDoc]]:
 
 def _read_folder(root: Path, log: ReadLog):
     root_res = root.resolve()
+    log.outlet_map = folder_outlets(root)
+    if log.outlet_map is not None:
+        log.outlet_from = SIDECAR
     files: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dpath = Path(dirpath)
@@ -66,6 +77,8 @@ def _read_folder(root: Path, log: ReadLog):
                 log.skipped.append({"file": _rel(dpath / d, root), "reason": "symlinked folder not followed"})
         dirnames[:] = sorted(d for d in dirnames if not (dpath / d).is_symlink() and not d.startswith("."))
         for f in sorted(filenames):
+            if log.outlet_map is not None and dpath == root and f == SIDECAR:
+                continue  # the outlet map is metadata, not a document
             files.append(dpath / f)
     yield from _read_files(root, files, log, root_res)
 
@@ -102,7 +115,8 @@ def _read_files(root: Path, files: list[Path], log: ReadLog, root_res: Path | No
         log.encodings[enc] = log.encodings.get(enc, 0) + 1
         if enc in ("cp1252", "latin-1"):
             log.fallbacks.append({"file": rel, "encoding": enc})
-        yield RawDoc(source=rel, text=text, encoding=enc)
+        outlet = log.outlet_map.outlet_of(rel) if log.outlet_map is not None else None
+        yield RawDoc(source=rel, text=text, encoding=enc, outlet=outlet)
 
 
 def _rel(f: Path, root: Path) -> str:
@@ -120,7 +134,7 @@ def _inside(target: Path, root: Path) -> bool:
         return False
 
 
-def _read_table(p: Path, log: ReadLog) -> list[RawDoc]:
+def _read_table(p: Path, log: ReadLog, outlet_column: str = DEFAULT_COLUMN) -> list[RawDoc]:
     suf = p.suffix.lower()
     log.files_read += 1
     if suf == ".csv":
@@ -160,6 +174,12 @@ def _read_table(p: Path, log: ReadLog) -> list[RawDoc]:
         unit = "row"
     if "text" not in df.columns:
         raise InputError(f"{p}: no 'text' column (columns: {', '.join(map(str, df.columns)) or 'none'})")
+    has_outlet = outlet_column in df.columns
+    if not has_outlet and outlet_column != DEFAULT_COLUMN:
+        raise InputError(f"{p}: no {outlet_column!r} column for the outlet (ingest.outlet_column / --outlet-col; "
+                         f"columns: {', '.join(map(str, df.columns))})")
+    if has_outlet:
+        log.outlet_from = f"column {outlet_column!r}"
     docs: list[RawDoc] = []
     seen_ids: dict[str, int] = {}
     has_id = "id" in df.columns
@@ -176,9 +196,10 @@ def _read_table(p: Path, log: ReadLog) -> list[RawDoc]:
         if not isinstance(text, str) or not text.strip():
             log.skipped.append({"file": p.name, "row": no, "id": rid, "reason": "empty or missing text"})
             continue
-        extra = {k: _cell(v) for k, v in r.items() if k not in ("id", "text", "title", "date", "source")}
+        extra = {k: _cell(v) for k, v in r.items() if k not in ("id", "text", "title", "date", "source", "outlet")}
         docs.append(RawDoc(source=_cell(r.get("source")) or p.name, text=text, article_id=rid or f"row-{no}",
-                           title=_cell(r.get("title")), date=_cell(r.get("date")), extra=extra, row=no))
+                           title=_cell(r.get("title")), date=_cell(r.get("date")), extra=extra, row=no, unit=unit,
+                           outlet=_cell(r.get(outlet_column)) if has_outlet else None))
     return docs
 
 

@@ -11,13 +11,18 @@ Every input paragraph ends with exactly one fate:
 
 Pages that list several items (headline, short tag line, then bullets or a
 teaser paragraph) are split into one article per item.
+
+Date lines (a line that is only a date, optionally with a label, weekday,
+time or byline; :mod:`.dates`) are read with one day/month order per page:
+those before any text are the page's date (``page_date``), one under an
+article's headline is that article's ``date``.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from . import clean
+from . import clean, dates
 
 
 @dataclass
@@ -30,6 +35,8 @@ class Para:
     kind: str = "text"  # text | bullet | date | boilerplate
     article: int | None = None
     more_marker: bool = False  # a trailing "Read more" was stripped
+    date_value: dates.DateValue | None = None  # a date line's date, order not yet decided
+    date_iso: str | None = None  # ... and read with the page's order
 
 
 @dataclass
@@ -50,6 +57,7 @@ class Page:
     paragraphs: list[Para]
     articles: list[Article]
     page_date: str | None = None
+    dates: dates.ScopeDates | None = None  # how the page's date lines were read
 
 
 def _blocks(text: str) -> list[list[tuple[int, str]]]:
@@ -106,8 +114,8 @@ def classify(paras: list[Para]) -> None:
                 continue
         if clean.is_bullet(p.text):
             p.kind = "bullet"
-        elif clean.parse_date(p.text):
-            p.kind = "date"
+        elif (v := dates.parse_dateline(p.text)) is not None:
+            p.kind, p.date_value = "date", v
     # author boxes: near the end of the page
     texts = [p for p in live if p.fate == "kept"]
     for p in texts[-4:]:
@@ -134,16 +142,21 @@ def _item_starts(c: list[Para]) -> list[int]:
     return starts
 
 
-def segment_page(text: str, *, split_pages: bool = True, detect_title: bool = True) -> Page:
+def segment_page(text: str, *, split_pages: bool = True, detect_title: bool = True,
+                 date_order: str = "auto") -> Page:
     paras = to_paragraphs(text)
     classify(paras)
     content = [p for p in paras if p.fate == "kept"]
+    date_lines = [p for p in content if p.kind == "date"]
+    page_dates = dates.read_scope("page", [(f"line {p.line}", p.date_value) for p in date_lines], date_order)
+    for p, iso in zip(date_lines, page_dates.iso):
+        p.date_iso = iso
     page_date = None
     # dates before any text belong to the page, not to an article
     lead = 0
     while lead < len(content) and content[lead].kind == "date":
         p = content[lead]
-        page_date = page_date or clean.parse_date(p.text)
+        page_date = page_date or p.date_iso
         p.fate, p.reason = "metadata", "page_date"
         lead += 1
     content = content[lead:]
@@ -170,7 +183,7 @@ def segment_page(text: str, *, split_pages: bool = True, detect_title: bool = Tr
             for p in members:
                 if p.fate == "kept":
                     p.fate, p.reason = "boilerplate", "no article body"
-    return Page(paras, articles, page_date)
+    return Page(paras, articles, page_date, page_dates)
 
 
 def _build_article(members: list[Para], is_item: bool, detect_title: bool) -> Article | None:
@@ -200,7 +213,7 @@ def _build_article(members: list[Para], is_item: bool, detect_title: bool) -> Ar
             continue
         if p.kind == "date":
             p.fate, p.reason = "metadata", "date"
-            art.date = art.date or clean.parse_date(p.text)
+            art.date = art.date or p.date_iso
             continue
         if art.title:
             p.text = _strip_title_echo(p.text, art.title)

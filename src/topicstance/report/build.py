@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..io import write_text
 from ..params import ReportParams
-from . import figures
+from . import figures, views
 from .html_map import build_map_html
 from .palette import topic_colours
 
@@ -48,7 +48,7 @@ def stance_by_topic(stance: pd.DataFrame, topics: pd.DataFrame, labels: dict[int
 
 
 def build_report(data_dir: str | Path, models_dir: str | Path, reports_dir: str | Path, p: ReportParams,
-                 targets: list[str]) -> dict:
+                 targets: list[str], period: str = "month") -> dict:
     data_dir, models_dir, reports_dir = Path(data_dir), Path(models_dir), Path(reports_dir)
     fig_dir = reports_dir / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
@@ -80,6 +80,8 @@ def build_report(data_dir: str | Path, models_dir: str | Path, reports_dir: str 
         wide.columns = [f"stance_{c}" for c in wide.columns]
         pts = pts.merge(wide, left_on="chunk_id", right_index=True, how="left")
     written += _stance_eval_figures(reports_dir, fig_dir, p)
+    not_drawn: dict[str, str] = {}
+    written += _time_outlet_figures(data_dir, fig_dir, p, period, not_drawn)
 
     # the interactive page
     sample = pts if len(pts) <= p.max_points else pts.sample(p.max_points, random_state=p.map_random_state)
@@ -102,7 +104,51 @@ def build_report(data_dir: str | Path, models_dir: str | Path, reports_dir: str 
                           title=f"topicstance: {len(pts)} chunks, {len(trows)} topics")
     write_text(reports_dir / "topic_map.html", html)
     written.append(reports_dir / "topic_map.html")
-    return {"written": [str(w) for w in written], "points_in_page": int(len(sample))}
+    return {"written": [str(w) for w in written], "points_in_page": int(len(sample)), "not_drawn": not_drawn}
+
+
+def _time_outlet_figures(data_dir: Path, fig_dir: Path, p: ReportParams, period: str,
+                         not_drawn: dict[str, str]) -> list[Path]:
+    """Topic share over time, stance over time per target, topic x outlet, stance x outlet (each
+    per outlet where the articles have outlets). A view the data cannot support is listed in
+    ``not_drawn`` with the reason instead."""
+    arts = pd.read_parquet(data_dir / "articles.parquet")
+    arts = arts[[c for c in ("article_id", "source", "outlet", "date") if c in arts.columns]]
+    at = pd.read_parquet(data_dir / "article_topics.parquet")
+    dated = bool(arts["date"].notna().any())
+    has_outlet = "outlet" in arts.columns and bool(arts["outlet"].notna().any())
+    by_time = ["outlet", "period"] if has_outlet else ["period"]
+    no_date, no_outlet = "no article states its own date", "no article has an outlet"
+    out = []
+    if dated:
+        out.append(figures.topic_share_time(views.topic_shares(at, arts, by_time, period),
+                                            fig_dir / "topic_share_time.png", p.dpi))
+    else:
+        not_drawn["topic_share_time.png"] = no_date
+    if has_outlet:
+        stage_table = data_dir / "topic_shares_outlet.parquet"  # the topics stage's table, when there
+        by_outlet = pd.read_parquet(stage_table) if stage_table.exists() else views.topic_shares(at, arts, ["outlet"])
+        out.append(figures.topic_outlet(by_outlet, fig_dir / "topic_by_outlet.png", p.dpi))
+    else:
+        not_drawn["topic_by_outlet.png"] = no_outlet
+    st_path = data_dir / "article_stance.parquet"
+    if not st_path.exists():
+        not_drawn["stance_share_time.png"] = not_drawn["stance_by_outlet.png"] = "no data/article_stance.parquet"
+        return out
+    ast = pd.read_parquet(st_path)
+    if dated:
+        out.append(figures.stance_share_time(views.stance_shares(ast, arts, by_time, period),
+                                             fig_dir / "stance_share_time.png", p.dpi))
+    else:
+        not_drawn["stance_share_time.png"] = no_date
+    if has_outlet:
+        table = views.stance_table(views.stance_shares(ast, arts, ["outlet"]), "outlet")
+        out.append(figures.stance_heatmap(table, fig_dir / "stance_by_outlet.png", p.dpi,
+                                          title="Stance by outlet (share of articles; counts in brackets)",
+                                          colour_label="share of the outlet's articles"))
+    else:
+        not_drawn["stance_by_outlet.png"] = no_outlet
+    return out
 
 
 def _stance_eval_figures(reports_dir: Path, fig_dir: Path, p: ReportParams) -> list[Path]:

@@ -134,8 +134,11 @@ def dendrogram(linkage: np.ndarray, leaf_labels: list[str], path: Path, dpi: int
     return _save(fig, path, dpi)
 
 
-def stance_heatmap(table: pd.DataFrame, path: Path, dpi: int = 150) -> Path:
-    """table: index = topic label, columns = 'Target: STANCE', values = share; with a parallel count table in attrs."""
+def stance_heatmap(table: pd.DataFrame, path: Path, dpi: int = 150,
+                   title: str = "Stance by topic (share of chunks; counts in brackets)",
+                   colour_label: str = "share of chunks in the topic") -> Path:
+    """table: index = topic label (or outlet), columns = 'Target: STANCE', values = share; with a parallel
+    count table in attrs."""
     plt = _plt()
     counts = table.attrs.get("counts")
     fig, ax = plt.subplots(figsize=(1.4 * table.shape[1] + 4, 0.45 * table.shape[0] + 2))
@@ -147,8 +150,8 @@ def stance_heatmap(table: pd.DataFrame, path: Path, dpi: int = 150) -> Path:
             v = table.iat[i, j]
             txt = f"{v:.0%}" + (f"\n({int(counts.iat[i, j])})" if counts is not None else "")
             ax.text(j, i, txt, ha="center", va="center", fontsize=8, color="white" if v > 0.6 else "#111")
-    fig.colorbar(im, ax=ax, label="share of chunks in the topic")
-    ax.set_title("Stance by topic (share of chunks; counts in brackets)")
+    fig.colorbar(im, ax=ax, label=colour_label)
+    ax.set_title(title)
     return _save(fig, path, dpi)
 
 
@@ -193,4 +196,143 @@ def learning_curve(df: pd.DataFrame, path: Path, dpi: int = 150) -> Path:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=9)
     ax.set_title("Stance learning curve")
+    return _save(fig, path, dpi)
+
+
+STANCE_COLOURS = {"FAVOR": "#2ca02c", "AGAINST": "#d62728", "NONE": "#7f7f7f"}
+
+
+def _largest_outlets(df: pd.DataFrame, n_col: str, max_outlets: int) -> list[str]:
+    """The ``max_outlets`` outlets with most articles (a corpus may have dozens of small ones)."""
+    sizes = df.groupby("outlet")[n_col].sum().sort_values(ascending=False, kind="stable")
+    return sorted(sizes.index[:max_outlets])
+
+
+def _periods(df: pd.DataFrame) -> list[str]:
+    return sorted(df["period"].astype(str).unique())
+
+
+def _period_axis(ax, periods: list[str]) -> None:
+    step = max(1, int(np.ceil(len(periods) / 16)))  # at most ~16 tick labels
+    ax.set_xticks(range(0, len(periods), step), periods[::step], rotation=45, ha="right")
+    ax.set_xlim(-0.5, len(periods) - 0.5)
+
+
+def topic_share_time(shares: pd.DataFrame, path: Path, dpi: int = 150, max_topics: int = 8,
+                     max_outlets: int = 6) -> Path:
+    """Topic share per period, one panel per outlet (the ``max_outlets`` largest) when ``shares`` has an
+    ``outlet`` column.
+
+    shares: [outlet,] period, topic, topic_label, n_articles, share (report.views.topic_shares). The
+    ``max_topics`` topics with the largest mean share are drawn; the rest (and outliers) form one grey
+    line. Grey bars: articles per period (right axis)."""
+    plt = _plt()
+    periods = _periods(shares)
+    if "outlet" in shares.columns:
+        shares = shares[shares["outlet"].isin(_largest_outlets(shares, "n_articles", max_outlets))]
+        groups = list(shares.groupby("outlet", sort=True))
+    else:
+        groups = [("all articles", shares)]
+    overall = shares[shares["topic"] >= 0].groupby("topic")["share"].mean().sort_values(ascending=False)
+    top = [int(t) for t in overall.index[:max_topics]]
+    cols = topic_colours(sorted(set(shares["topic"].astype(int))))
+    names = dict(zip(shares["topic"].astype(int), shares["topic_label"].astype(str)))
+    fig, axes = plt.subplots(len(groups), 1, figsize=(11, 3.0 * len(groups) + 1.0), squeeze=False, sharex=True)
+    x = np.arange(len(periods))
+    for ax, (name, g) in zip(axes[:, 0], groups):
+        wide = g.pivot_table(index="period", columns="topic", values="share", aggfunc="sum").reindex(periods)
+        n_per = g.groupby("period")["n_articles"].sum().reindex(periods).fillna(0)
+        bars = ax.twinx()
+        bars.bar(x, n_per.to_numpy(), color="#dddddd", width=0.8, zorder=0)
+        bars.set_ylabel("articles", color="#888")
+        bars.tick_params(axis="y", colors="#888", labelsize=8)
+        ax.set_zorder(bars.get_zorder() + 1)
+        ax.patch.set_visible(False)
+        present = wide.notna().any(axis=1).to_numpy()
+        for t in top:
+            if t in wide.columns:
+                y = wide[t].fillna(0.0).where(present)  # 0: the outlet wrote, not on t; gap: it did not write
+                ax.plot(x, y.to_numpy(), "o-", ms=3, lw=1.5, color=cols[t],
+                        label=textwrap.shorten(f"{t}: {names.get(t, '')}", 38, placeholder="…"))
+        rest = wide.drop(columns=[t for t in top if t in wide.columns]).sum(axis=1, min_count=1)
+        if rest.notna().any() and (rest.fillna(0) > 0).any():
+            ax.plot(x, rest.fillna(0.0).where(present).to_numpy(), "--", lw=1.2, color="#999",
+                    label="other topics and outliers")
+        ax.set_ylim(-0.02, 1.04)
+        ax.set_ylabel("topic share")
+        ax.set_title(f"{name}: {int(n_per.sum())} dated articles", fontsize=11)
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(loc="upper left", bbox_to_anchor=(1.08, 1), fontsize=9, frameon=False)
+    _period_axis(axes[-1, 0], periods)
+    fig.suptitle("Topic share over time (mean of the articles' topic mixes per period)", fontsize=13)
+    fig.tight_layout()
+    return _save(fig, path, dpi)
+
+
+def stance_share_time(shares: pd.DataFrame, path: Path, dpi: int = 150, max_outlets: int = 4) -> Path:
+    """Share of articles per stance and period: one row of panels per target, one column per outlet
+    (the ``max_outlets`` largest) when ``shares`` has an ``outlet`` column; bands are 95% Wilson intervals.
+
+    shares: [outlet,] period, target, stance, n_group, share, lo, hi (report.views.stance_shares)."""
+    plt = _plt()
+    periods = _periods(shares)
+    targets = sorted(shares["target"].unique())
+    outlets = [None]
+    if "outlet" in shares.columns:
+        outlets = _largest_outlets(shares, "n_articles", max_outlets)
+    fig, axes = plt.subplots(len(targets), len(outlets), figsize=(5.5 * len(outlets) + 1.5, 3.0 * len(targets) + 1),
+                             squeeze=False, sharex=True, sharey=True)
+    x = np.arange(len(periods))
+    for i, tgt in enumerate(targets):
+        for j, out in enumerate(outlets):
+            ax = axes[i, j]
+            g = shares[shares["target"] == tgt]
+            if out is not None:
+                g = g[g["outlet"] == out]
+            for st in ("FAVOR", "AGAINST", "NONE"):
+                h = g[g["stance"] == st].set_index("period").reindex(periods)
+                ax.plot(x, h["share"].to_numpy(), "o-", ms=3, lw=1.5, color=STANCE_COLOURS[st], label=st)
+                if st != "NONE":
+                    ax.fill_between(x, h["lo"].to_numpy(dtype=float), h["hi"].to_numpy(dtype=float),
+                                    color=STANCE_COLOURS[st], alpha=0.12, linewidth=0)
+            n = int(g.drop_duplicates("period")["n_group"].sum()) if len(g) else 0
+            ax.set_title(f"{tgt}" + (f" · {out}" if out is not None else "") + f" ({n} articles)", fontsize=10)
+            ax.set_ylim(-0.02, 1.04)
+            ax.grid(alpha=0.3)
+            if j == 0:
+                ax.set_ylabel("share of articles")
+    for j in range(len(outlets)):
+        _period_axis(axes[-1, j], periods)
+    axes[0, -1].legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=9, frameon=False)
+    fig.suptitle("Stance over time per target (article stance; bands: 95% Wilson intervals)", fontsize=13)
+    fig.tight_layout()
+    return _save(fig, path, dpi)
+
+
+def topic_outlet(shares: pd.DataFrame, path: Path, dpi: int = 150, max_topics: int = 30, max_outlets: int = 12) -> Path:
+    """Topic × outlet heatmap (the ``max_outlets`` largest outlets, the ``max_topics`` topics with the
+    largest share somewhere). shares: outlet, topic, topic_label, n_articles, share (topic_shares_outlet)."""
+    plt = _plt()
+    shares = shares[shares["outlet"].isin(_largest_outlets(shares, "n_articles", max_outlets))]
+    share = shares.pivot_table(index="topic", columns="outlet", values="share", aggfunc="sum", fill_value=0.0)
+    counts = shares.pivot_table(index="topic", columns="outlet", values="n_articles", aggfunc="sum", fill_value=0)
+    keep = share.max(axis=1).sort_values(ascending=False).index[:max_topics]
+    order = sorted(keep, key=lambda t: (t < 0, t))
+    share, counts = share.loc[order], counts.loc[order]
+    names = dict(zip(shares["topic"].astype(int), shares["topic_label"].astype(str)))
+    fig, ax = plt.subplots(figsize=(1.8 * share.shape[1] + 5, 0.42 * share.shape[0] + 2))
+    im = ax.imshow(share.to_numpy(dtype=float), aspect="auto", cmap="Purples", vmin=0,
+                   vmax=max(0.05, float(share.to_numpy().max())))
+    ax.set_xticks(range(share.shape[1]), [textwrap.shorten(str(c), 24, placeholder="…") for c in share.columns],
+                  rotation=20, ha="right")
+    ax.set_yticks(range(share.shape[0]),
+                  [textwrap.shorten(f"{t}: {names.get(int(t), '')}", 40, placeholder="…") for t in share.index])
+    vmax = float(share.to_numpy().max()) or 1.0
+    for i in range(share.shape[0]):
+        for j in range(share.shape[1]):
+            v = share.iat[i, j]
+            ax.text(j, i, f"{v:.0%}\n({int(counts.iat[i, j])})", ha="center", va="center", fontsize=8,
+                    color="white" if v > 0.6 * vmax else "#111")
+    fig.colorbar(im, ax=ax, label="topic share within the outlet")
+    ax.set_title("Topics per outlet (share; articles with it as dominant topic in brackets)")
     return _save(fig, path, dpi)

@@ -1,4 +1,4 @@
-"""Article level: topic mix, dominant topic, duplicates, shares over time and per source.
+"""Article level: topic mix, dominant topic, duplicates, shares over time, per source and per outlet.
 
 * topic mix: the share of an article's chunks in each topic (outliers as -1);
 * dominant topic: the topic with the largest share, preferring real topics
@@ -12,9 +12,12 @@
   and mix, and ``duplicate_of`` names the twin;
 * shares over time use the article's own ``date`` only (never ``page_date``);
   articles without a parseable date are left out and counted. A topic's share
-  in a period (or source) is the mean of its articles' topic mix, so shares in
-  a period sum to 1; ``n_articles`` counts articles whose dominant topic it is.
-  Dropped duplicates are not counted again, nor are articles without chunks.
+  in a period (or source, or outlet) is the mean of its articles' topic mix, so
+  shares in a group sum to 1; ``n_articles`` counts articles whose dominant
+  topic it is. Dropped duplicates are not counted again, nor are articles
+  without chunks. :func:`shares_by` crosses any of period, source and outlet
+  (e.g. topic share over time per outlet); articles without an outlet are left
+  out of the outlet groups.
 """
 from __future__ import annotations
 
@@ -151,40 +154,77 @@ def _mix_frame(at: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(recs, columns=["article_id", "topic", "share"])
 
 
-def _shares(at: pd.DataFrame, key: pd.Series, keyname: str, label_of) -> pd.DataFrame:
+def _grouped_shares(at: pd.DataFrame, keys: pd.DataFrame, label_of) -> pd.DataFrame:
+    """Shares per group; ``keys`` is indexed by article_id, one column per grouping key (a null
+    key leaves the article out)."""
+    names = list(keys.columns)
     kept = at[at["duplicate_of"].isna() & (at["topic_mix"] != "{}")].copy()  # articles with chunks
-    kept[keyname] = kept["article_id"].map(key)
-    kept = kept[kept[keyname].notna()]
-    cols = [keyname, "topic", "topic_label", "n_articles", "share"]
+    for k in names:
+        kept[k] = kept["article_id"].map(keys[k])
+    kept = kept.dropna(subset=names)
+    cols = names + ["topic", "topic_label", "n_articles", "share"]
     if kept.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object" if c in (keyname, "topic_label") else
+        return pd.DataFrame({c: pd.Series(dtype="object" if c in names or c == "topic_label" else
                                           ("int64" if c in ("topic", "n_articles") else "float64"))
                              for c in cols})
-    mix = _mix_frame(kept).merge(kept[["article_id", keyname]], on="article_id")
-    n_per = kept.groupby(keyname)["article_id"].count()
-    share = mix.groupby([keyname, "topic"])["share"].sum().reset_index()
-    share["share"] = share["share"] / share[keyname].map(n_per)
-    dom = kept.groupby([keyname, "topic"])["article_id"].count().rename("n_articles").reset_index()
-    out = share.merge(dom, on=[keyname, "topic"], how="left")
+    mix = _mix_frame(kept).merge(kept[["article_id"] + names], on="article_id")
+    n_per = kept.groupby(names)["article_id"].count().rename("_n")
+    share = mix.groupby(names + ["topic"])["share"].sum().reset_index().merge(n_per.reset_index(), on=names)
+    share["share"] = share["share"] / share["_n"]
+    dom = kept.groupby(names + ["topic"])["article_id"].count().rename("n_articles").reset_index()
+    out = share.merge(dom, on=names + ["topic"], how="left")
     out["n_articles"] = out["n_articles"].fillna(0).astype("int64")
     out["topic"] = out["topic"].astype("int64")
     out["topic_label"] = out["topic"].map(label_of)
     out["share"] = out["share"].round(6)
-    return out[cols].sort_values([keyname, "topic"], kind="stable").reset_index(drop=True)
+    return out[cols].sort_values(names + ["topic"], kind="stable").reset_index(drop=True)
+
+
+def period_of(dates: pd.Series, period: str) -> pd.Series:
+    """The period (``2024-01`` for month, ...) of ISO dates; null where there is no date."""
+    d = pd.to_datetime(dates, errors="coerce", utc=True, format="mixed")
+    per = d.dt.tz_localize(None).dt.to_period(PERIOD_FREQ[period]).astype(str)
+    per[d.isna()] = None
+    return per
+
+
+def _keys(articles: pd.DataFrame, by, period: str) -> pd.DataFrame:
+    idx = articles["article_id"].astype(str).to_numpy()
+    cols = {}
+    for k in by:
+        if k == "period":
+            cols[k] = period_of(articles["date"], period).to_numpy()
+        elif k in ("source", "outlet"):
+            col = articles[k] if k in articles.columns else pd.Series([None] * len(articles))
+            cols[k] = col.where(col.notna(), None).to_numpy(dtype=object)
+        else:
+            raise ValueError(f"shares by {k!r}: use period, source or outlet")
+    return pd.DataFrame(cols, index=idx)
 
 
 def shares_over_time(at: pd.DataFrame, articles: pd.DataFrame, period: str, label_of) -> tuple[pd.DataFrame, dict]:
     """Topic shares per period of the article's own ``date`` (``page_date`` is ignored)."""
-    dates = pd.to_datetime(articles["date"], errors="coerce", utc=True, format="mixed")
-    per = dates.dt.tz_localize(None).dt.to_period(PERIOD_FREQ[period]).astype(str)
-    per[dates.isna()] = None
-    key = pd.Series(per.to_numpy(), index=articles["article_id"].astype(str).to_numpy())
-    out = _shares(at, key, "period", label_of)
-    info = {"period": period, "articles_with_date": int(dates.notna().sum()),
-            "articles_without_date": int(dates.isna().sum())}
+    keys = _keys(articles, ["period"], period)
+    out = _grouped_shares(at, keys, label_of)
+    n_dated = int(keys["period"].notna().sum())
+    info = {"period": period, "articles_with_date": n_dated, "articles_without_date": int(len(keys) - n_dated)}
     return out, info
 
 
 def shares_per_source(at: pd.DataFrame, articles: pd.DataFrame, label_of) -> pd.DataFrame:
-    key = pd.Series(articles["source"].astype(str).to_numpy(), index=articles["article_id"].astype(str).to_numpy())
-    return _shares(at, key, "source", label_of)
+    return _grouped_shares(at, _keys(articles, ["source"], "month"), label_of)
+
+
+def shares_per_outlet(at: pd.DataFrame, articles: pd.DataFrame, label_of) -> pd.DataFrame:
+    """Topic shares per outlet (articles without an outlet are left out)."""
+    return _grouped_shares(at, _keys(articles, ["outlet"], "month"), label_of)
+
+
+def shares_by(at: pd.DataFrame, articles: pd.DataFrame, by, label_of=None, period: str = "month") -> pd.DataFrame:
+    """Topic shares per group of articles, ``by`` any of ``period``, ``source`` and ``outlet`` (the
+    key columns come in that order), e.g. ``["outlet", "period"]`` for topic share over time per outlet. ``label_of``
+    defaults to the labels in ``at``."""
+    if label_of is None:
+        names = dict(zip(at["topic"].astype(int), at["topic_label"]))
+        label_of = lambda t: names.get(int(t), str(t))  # noqa: E731
+    return _grouped_shares(at, _keys(articles, list(by), period), label_of)

@@ -9,6 +9,7 @@
     <data>/chunk_coords.parquet         chunk_id, x, y  (2-D UMAP, computed once here)
     <data>/topic_shares_time.parquet    period, topic, topic_label, n_articles, share
     <data>/topic_shares_source.parquet  source, topic, topic_label, n_articles, share
+    <data>/topic_shares_outlet.parquet  outlet, topic, topic_label, n_articles, share
     <reports>/topics.csv                id, label, keywords, size, share, representative chunks
     <reports>/topics_metrics.json       metrics (deterministic: no timings)
 
@@ -168,12 +169,14 @@ def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, mode
                             embeddings=model._train_X)
     shares_t, time_info = art.shares_over_time(at, articles, params.time_period, model.label_of)
     shares_s = art.shares_per_source(at, articles, model.label_of)
+    shares_o = art.shares_per_outlet(at, articles, model.label_of)
     n_kept_rows = len(at)
     if skipped_path is not None:
         at = art.with_skipped(at, schema.read_table(skipped_path, schema.SKIPPED), where=str(skipped_path))
     metrics["articles"] = {"n_articles": int(len(articles)), "n_duplicates": int(len(dups)),
                            "article_outlier_share": round(float((at["topic"].iloc[:n_kept_rows] == OUTLIER).mean()), 6)
-                           if n_kept_rows else 0.0, "n_skipped_at_ingest": int(len(at) - n_kept_rows), **time_info}
+                           if n_kept_rows else 0.0, "n_skipped_at_ingest": int(len(at) - n_kept_rows),
+                           "articles_with_outlet": int(articles["outlet"].notna().sum()), **time_info}
     timings["articles"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -192,6 +195,7 @@ def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, mode
             "y": coords[:, 1].astype("float64")})),
         "shares_time": write_parquet(data_dir / "topic_shares_time.parquet", shares_t),
         "shares_source": write_parquet(data_dir / "topic_shares_source.parquet", shares_s),
+        "shares_outlet": write_parquet(data_dir / "topic_shares_outlet.parquet", shares_o),
         "topics_csv": write_text(reports_dir / "topics.csv", topic_table(model, chunks).to_csv(index=False)),
         "metrics": write_json(reports_dir / "topics_metrics.json", metrics),
     }
