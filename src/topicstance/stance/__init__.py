@@ -15,7 +15,8 @@ Modules, one job each:
 * :mod:`.evaluate`   the evaluate stage (test split, CV, learning curve, baselines)
 * :mod:`.apply`      the apply stage (every chunk x target, then articles)
 * :mod:`.suggest`    active learning: uncertain and diverse units to annotate next
-* :mod:`.cli`        the ``topicstance stance ...`` commands
+
+The ``topicstance stance ...`` commands live in :mod:`topicstance.cli.stance`.
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 import warnings
 
-from ..cli import add_params_arg
+from . import add_params_arg
 
 METHOD_CHOICES = ("tfidf", "embedding-lr", "hybrid", "setfit", "ensemble")
 
@@ -93,8 +93,8 @@ def _setup(args):
 
 
 def cmd_train(args) -> int:
-    from .classifier import StanceClassifier
-    from .labels import check_trainable, read_labels
+    from ..stance.classifier import StanceClassifier
+    from ..stance.labels import check_trainable, read_labels
 
     params = _setup(args)
     df = read_labels(args.labels, split=args.split)
@@ -114,9 +114,9 @@ def cmd_train(args) -> int:
 def cmd_predict(args) -> int:
     from ..embed.model import load_tokenizer
     from ..io import write_text
-    from .classifier import StanceClassifier
-    from .labels import check_columns, read_table_any
-    from .predict import predict_rows
+    from ..stance.classifier import StanceClassifier
+    from ..stance.labels import check_columns, read_table_any
+    from ..stance.predict import predict_rows
 
     params = _setup(args)
     df = read_table_any(args.input)
@@ -152,8 +152,8 @@ def cmd_predict(args) -> int:
 
 def cmd_suggest(args) -> int:
     from ..io import write_text
-    from .classifier import StanceClassifier
-    from .suggest import suggest
+    from ..stance.classifier import StanceClassifier
+    from ..stance.suggest import suggest
 
     params = _setup(args)
     clf = StanceClassifier.load(args.model, cache_dir=params.embed.cache_dir)
@@ -166,7 +166,7 @@ def cmd_suggest(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .evaluate import evaluate
+    from ..stance.evaluate import evaluate
 
     params = _setup(args)
     m = evaluate(args.labels, args.model, args.reports, params)
@@ -182,7 +182,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_apply(args) -> int:
-    from .apply import apply_stance
+    from ..stance.apply import apply_stance
 
     params = _setup(args)
     s = apply_stance(args.model, args.chunks, args.embeddings, args.out, args.articles_out, params)
@@ -195,7 +195,7 @@ def cmd_apply(args) -> int:
 
 
 def cmd_split(args) -> int:
-    from .split import split_labels_file
+    from ..stance.split import split_labels_file
 
     params = _setup(args)
     s = split_labels_file(args.labels, args.frozen or params.stance.test_split,

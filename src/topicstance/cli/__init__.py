@@ -10,20 +10,20 @@ import argparse
 import importlib
 import sys
 
-from . import __version__
-from .errors import TopicstanceError
+from .. import __version__
+from ..errors import TopicstanceError
 
 # Modules that register subcommands, in help order.
 COMMAND_MODULES = [
-    "topicstance.commands.ingest",
-    "topicstance.commands.chunk",
-    "topicstance.commands.embed",
-    "topicstance.commands.run",
-    "topicstance.topics.cli",
-    "topicstance.stance.cli",
-    "topicstance.commands.package",
-    "topicstance.commands.predict",
-    "topicstance.commands.report",
+    "topicstance.cli.ingest",
+    "topicstance.cli.chunk",
+    "topicstance.cli.embed",
+    "topicstance.cli.run",
+    "topicstance.cli.topics",
+    "topicstance.cli.stance",
+    "topicstance.cli.package",
+    "topicstance.cli.predict",
+    "topicstance.cli.report",
 ]
 
 
@@ -61,7 +61,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("topicstance: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..cli import add_params_arg  # noqa: F401  (kept for a uniform command interface)
+from . import add_params_arg  # noqa: F401  (kept for a uniform command interface)
 from ..errors import InputError
 
 

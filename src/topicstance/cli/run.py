@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..cli import add_params_arg
+from . import add_params_arg
 
 
 def add_parser(sub) -> None:

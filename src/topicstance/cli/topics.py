@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..cli import add_params_arg
+from . import add_params_arg
 
 
 def add_parser(sub) -> None:
@@ -37,7 +37,7 @@ def add_parser(sub) -> None:
 
 def run_fit(args) -> int:
     from ..params import load_params
-    from .stage import fit_topics
+    from ..topics.stage import fit_topics
 
     params = load_params(args.params)
     prev = None
@@ -57,7 +57,7 @@ def run_fit(args) -> int:
 
 
 def run_cut(args) -> int:
-    from .cut import cut_articles
+    from ..topics.cut import cut_articles
 
     res = cut_articles(args.dir, args.n_topics, args.out)
     print(f"topics cut: {res['note']}", file=sys.stderr)
