@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from . import __version__
-from .io import read_json, sha256_file, write_text
+from .io import read_json, sha256_file, write_text, writes
 from .manifest import write_manifest
 from .params import Params, to_dict
 
@@ -96,6 +96,7 @@ def model_card(summary: dict, params: dict, embedding: dict, data_hashes: dict) 
     return "\n".join(lines)
 
 
+@writes("package")
 def package_models(models: str | Path, data: str | Path, reports: str | Path, params: Params,
                    params_path: str | Path) -> dict:
     models, data, reports = Path(models), Path(data), Path(reports)

@@ -69,7 +69,8 @@ class Models:
             pe = self.params["embed"]
             cache = pe["cache_dir"] if self.cache_dir is _UNSET else self.cache_dir
             self._embedder = Embedder(model=pe["model"], precision=self.precision or e.get("precision", "auto"),
-                                      batch_size=pe["batch_size"], cache_dir=cache, show_progress=False)
+                                      batch_size=pe["batch_size"], cache_dir=cache, show_progress=False,
+                                      device=pe.get("device", "auto"))
             if self._embedder.info.weights_sha256 != e["weights_sha256"]:
                 raise ModelFileError(f"{self.path}: models were trained on embeddings of weights "
                                      f"{e['weights_sha256'][:12]}..., but {pe['model']!r} resolves to "

@@ -12,7 +12,7 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True, help="folder for articles.parquet, duplicates.parquet, paragraphs.parquet, skipped.parquet")
     p.add_argument("--report", default=None, help="where to write the ingest report (default: OUT/ingest.json)")
     add_params_arg(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, inputs=("corpus",))
 
 
 def run(args) -> int:

@@ -17,7 +17,7 @@ def add_parser(sub) -> None:
     p.add_argument("--format", choices=["json", "csv"], default="json")
     p.add_argument("--details", action="store_true", help="include per-chunk results (json only)")
     p.add_argument("--out", default="-", help="output file (default: stdout)")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, inputs=("inputs", "models"))
 
 
 def read_inputs(inputs: list[str]) -> list[tuple[str, str]]:
@@ -58,8 +58,10 @@ def read_inputs(inputs: list[str]) -> list[tuple[str, str]]:
 def run(args) -> int:
     import pandas as pd
 
+    from ..io import check_outputs, write_text
     from ..predict import load
 
+    check_outputs(files=[args.out])
     rows = read_inputs(args.inputs)
     models = load(args.models)
     recs = models.predict([t for _, t in rows], details=args.details)
@@ -81,5 +83,5 @@ def run(args) -> int:
     if args.out == "-":
         sys.stdout.write(text)
     else:
-        Path(args.out).write_text(text, encoding="utf-8")
+        write_text(args.out, text)
     return 0

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..io import writes
 from . import add_params_arg
 
 
@@ -21,17 +22,19 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True, help="output root: DIR/data, DIR/models, DIR/reports")
     p.add_argument("--stance-model", default=None, help="also apply this stance model to every chunk")
     add_params_arg(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, inputs=("corpus", "stance_model"))
 
 
+@writes("run", inputs=("corpus", "stance_model"))
 def run_pipeline(corpus, out, params, stance_model=None, log=print) -> dict:
     from ..chunk import chunk_file
     from ..embed.run import embed_chunks
     from ..ingest import write_ingest
-    from ..io import write_json
+    from ..io import check_tree, write_json
     from ..topics.stage import fit_topics
 
     out = Path(out)
+    check_tree(out)  # DIR is new, empty, or holds only this command's earlier output
     data, models, reports = out / "data", out / "models", out / "reports"
     timings: dict[str, float] = {}
 

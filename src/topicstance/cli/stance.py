@@ -15,9 +15,9 @@ from __future__ import annotations
 import sys
 import warnings
 
+from ..stance import METHODS
 from . import add_params_arg
 
-METHOD_CHOICES = ("tfidf", "embedding-lr", "hybrid", "setfit", "ensemble")
 
 
 def _say(msg: str) -> None:
@@ -35,18 +35,18 @@ def add_parser(sub) -> None:
     p = ss.add_parser("train", help="train a stance model on a labelled CSV (text,target,stance)")
     p.add_argument("labels", help="labelled CSV with columns text,target,stance[,split]")
     p.add_argument("--out", required=True, help="model directory to write")
-    p.add_argument("--method", choices=METHOD_CHOICES, default=None, help="default: stance.method")
+    p.add_argument("--method", choices=METHODS, default=None, help="default: stance.method")
     p.add_argument("--split", choices=("train",), default=None,
                    help="train only on rows whose split is 'train' (default: all rows)")
     add_params_arg(p)
-    p.set_defaults(func=cmd_train)
+    p.set_defaults(func=cmd_train, inputs=("labels",))
 
     p = ss.add_parser("predict", help="stance for each row of a CSV with columns text,target")
     p.add_argument("model", help="model directory")
     p.add_argument("input", help="CSV with columns text,target")
     p.add_argument("--out", required=True, help="CSV to write: the input rows plus stance,p_favor,p_against,p_none")
     add_params_arg(p)
-    p.set_defaults(func=cmd_predict)
+    p.set_defaults(func=cmd_predict, inputs=("model", "input"))
 
     p = ss.add_parser("suggest", help="unlabelled units worth annotating next (uncertain and diverse)")
     p.add_argument("model", help="model directory")
@@ -56,14 +56,14 @@ def add_parser(sub) -> None:
     p.add_argument("--targets", nargs="+", default=None, help="targets (default: the model's training targets)")
     p.add_argument("--out", required=True, help="CSV to write, ready to annotate")
     add_params_arg(p)
-    p.set_defaults(func=cmd_suggest)
+    p.set_defaults(func=cmd_suggest, inputs=("model", "candidates", "labels"))
 
     p = ss.add_parser("evaluate", help="test metrics, CV, learning curve, calibration, baselines")
     p.add_argument("labels", help="labelled CSV with a split column")
     p.add_argument("--model", required=True, help="model directory trained on the train split")
     p.add_argument("--reports", required=True, help="reports folder: writes stance_metrics.json and stance/*.csv")
     add_params_arg(p)
-    p.set_defaults(func=cmd_evaluate)
+    p.set_defaults(func=cmd_evaluate, inputs=("labels", "model"))
 
     p = ss.add_parser("apply", help="stance of every chunk for every target, and per article")
     p.add_argument("model", help="model directory")
@@ -72,15 +72,16 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True, help="stance.parquet to write")
     p.add_argument("--articles-out", required=True, help="article_stance.parquet to write")
     add_params_arg(p)
-    p.set_defaults(func=cmd_apply)
+    p.set_defaults(func=cmd_apply, inputs=("model", "chunks", "embeddings"))
 
     p = ss.add_parser("split", help="set the split column of a labels CSV from the frozen test split")
     p.add_argument("labels", help="labels CSV")
     p.add_argument("--frozen", default=None, help="frozen test unit ids (default: stance.test_split)")
     p.add_argument("--fraction", type=float, default=None, help="test share when creating it (default: stance.test_fraction)")
-    p.add_argument("--out", default=None, help="write here instead of in place")
+    p.add_argument("--out", default=None, help="CSV to write: the labels with their split column")
+    p.add_argument("--in-place", action="store_true", help="rewrite LABELS.csv itself (only its split column changes)")
     add_params_arg(p)
-    p.set_defaults(func=cmd_split)
+    p.set_defaults(func=cmd_split, inputs=("labels", "frozen"))
 
     g.set_defaults(func=lambda args: (g.print_help(), 2)[1])
 
@@ -96,7 +97,10 @@ def cmd_train(args) -> int:
     from ..stance.classifier import StanceClassifier
     from ..stance.labels import check_trainable, read_labels
 
+    from ..io import check_outputs
+
     params = _setup(args)
+    check_outputs(folders=[args.out])
     df = read_labels(args.labels, split=args.split)
     for w in check_trainable(df, args.labels):
         _say(f"topicstance: warning: {w}")
@@ -118,7 +122,10 @@ def cmd_predict(args) -> int:
     from ..stance.labels import check_columns, read_table_any
     from ..stance.predict import predict_rows
 
+    from ..io import check_outputs
+
     params = _setup(args)
+    check_outputs(files=[args.out])
     df = read_table_any(args.input)
     check_columns(df, ("text", "target"), args.input)
     for i, t in enumerate(df["target"].tolist()):
@@ -155,7 +162,10 @@ def cmd_suggest(args) -> int:
     from ..stance.classifier import StanceClassifier
     from ..stance.suggest import suggest
 
+    from ..io import check_outputs
+
     params = _setup(args)
+    check_outputs(files=[args.out])
     clf = StanceClassifier.load(args.model, cache_dir=params.embed.cache_dir)
     df, stats = suggest(clf, args.candidates, args.labels, args.n, args.targets)
     write_text(args.out, df.to_csv(index=False))
@@ -195,9 +205,15 @@ def cmd_apply(args) -> int:
 
 
 def cmd_split(args) -> int:
+    from ..errors import InputError
     from ..stance.split import split_labels_file
 
     params = _setup(args)
+    if bool(args.out) == bool(args.in_place):
+        raise InputError(f"{args.labels}: give --out FILE for the split labels, or --in-place to rewrite this file")
+    from ..io import check_outputs
+
+    check_outputs(files=[args.out])
     s = split_labels_file(args.labels, args.frozen or params.stance.test_split,
                           args.fraction if args.fraction is not None else params.stance.test_fraction, args.out)
     verb = "created" if s["created"] else "read"

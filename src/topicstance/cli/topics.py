@@ -25,7 +25,8 @@ def add_parser(sub) -> None:
                    help="previous model for stable ids (default: MODELS/topics if present; 'none' to start afresh)")
     f.add_argument("--overrides", default=None, help="overrides file (default: params topics.overrides)")
     add_params_arg(f)
-    f.set_defaults(func=run_fit)
+    f.set_defaults(func=run_fit, inputs=("chunks", "embeddings", "articles", "duplicates", "skipped",
+                                           "overrides"))
 
     c = tsub.add_parser("cut", help="write article_id,topic at K topics (merging along the hierarchy)")
     c.add_argument("dir", help="run or project root holding models/topics and data/article_topics.parquet")

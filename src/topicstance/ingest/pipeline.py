@@ -8,7 +8,7 @@ import pandas as pd
 
 from .. import schema
 from ..errors import InputError
-from ..io import write_json, write_parquet
+from ..io import check_outputs, write_json, write_parquet, writes
 from ..params import IngestParams
 from . import clean
 from .dedup import find_duplicates
@@ -158,8 +158,13 @@ def _article_ids(doc: RawDoc, n: int, kind: str) -> list[str]:
     return [f"{doc.source}#{k + 1:03d}" for k in range(n)]
 
 
+OUTPUT_FILES = ("articles.parquet", "duplicates.parquet", "paragraphs.parquet", "skipped.parquet")
+
+
+@writes("ingest", inputs=("corpus",))
 def write_ingest(corpus: str | Path, out_dir: str | Path, p: IngestParams, report_path: str | Path | None = None) -> dict:
     out = Path(out_dir)
+    check_outputs(files=[out / n for n in OUTPUT_FILES] + [Path(report_path) if report_path else out / "ingest.json"])
     adf, ddf, pdf, report = ingest_corpus(corpus, p)
     write_parquet(out / "articles.parquet", adf)
     write_parquet(out / "duplicates.parquet", ddf)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..io import write_text
+from ..io import write_text, writes
 from ..params import ReportParams
 from . import figures
 from .html_map import build_map_html
@@ -47,6 +47,7 @@ def stance_by_topic(stance: pd.DataFrame, topics: pd.DataFrame, labels: dict[int
     return share
 
 
+@writes("report")
 def build_report(data_dir: str | Path, models_dir: str | Path, reports_dir: str | Path, p: ReportParams,
                  targets: list[str]) -> dict:
     data_dir, models_dir, reports_dir = Path(data_dir), Path(models_dir), Path(reports_dir)

@@ -13,17 +13,18 @@ counted. ``setfit`` and ``ensemble`` must encode with their fine-tuned body.
 """
 from __future__ import annotations
 
-import sys
+import logging
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .. import schema
-from ..io import write_parquet
+from ..io import check_outputs, write_parquet, writes
 from . import CLASSES
 from .aggregate import aggregate, label_of
 
+_LOG = logging.getLogger(__name__)
 ARTICLE_COLUMNS = ["article_id", "target", "stance", "p_favor", "p_against", "p_none", "n_chunks",
                    "n_favor_chunks", "n_against_chunks", "evidence_chunk_id"]
 
@@ -40,8 +41,7 @@ def chunk_embeddings(clf, chunks: pd.DataFrame, embeddings_dir) -> tuple[np.ndar
 
     meta = load_meta(embeddings_dir)
     if meta.get("weights_sha256") != clf.embedding_sha256_ or int(meta.get("dimension", -1)) != clf.embedding_dim_:
-        print(f"stance apply: {embeddings_dir} holds vectors of other model weights; encoding the chunks again",
-              file=sys.stderr)
+        _LOG.warning(f"stance apply: {embeddings_dir} holds vectors of other model weights; encoding the chunks again")
         stats["embeddings_encoded"] = len(chunks)
         return None, stats
     ids, vecs = load_embeddings(embeddings_dir)
@@ -73,8 +73,11 @@ def article_stance(stance: pd.DataFrame, chunks: pd.DataFrame, rule: str) -> pd.
     return pd.DataFrame(rows, columns=ARTICLE_COLUMNS)
 
 
+@writes("stance apply", inputs=("model_dir", "chunks_path", "embeddings_dir"))
 def apply_stance(model_dir, chunks_path, embeddings_dir, out_path, articles_out, params) -> dict:
     from .classifier import StanceClassifier
+
+    check_outputs(files=[out_path, articles_out])
 
     chunks = schema.read_table(chunks_path, schema.CHUNKS, unique="chunk_id")
     clf = StanceClassifier.load(model_dir, cache_dir=params.embed.cache_dir)

@@ -34,7 +34,7 @@ the common ones: the choice for a model judged on balanced data.
 """
 from __future__ import annotations
 
-import sys
+import logging
 import time
 from pathlib import Path
 
@@ -44,13 +44,13 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ..errors import InputError, ParamsError
-from . import CLASSES
+from ..params import EmbedParams, StanceParams
+from . import CLASS_WEIGHTS, CLASSES, METHODS
 from .head import LinearHead
 from .labels import unit_id
 from .ngrams import NgramFeatures
 from .targets import TargetBlocks
 
-METHODS = ("tfidf", "embedding-lr", "hybrid", "setfit", "ensemble")
 # component name -> the feature sets it reads
 COMPONENT_FEATURES = {"tfidf": ("ngrams",), "embedding-lr": ("frozen",), "hybrid": ("ngrams", "frozen"),
                       "setfit": ("tuned",)}
@@ -59,7 +59,8 @@ METHOD_COMPONENTS = {"tfidf": ("tfidf",), "embedding-lr": ("embedding-lr",), "hy
 # Inverse regularisation used when C == "auto": chosen per component by 4-fold
 # cross-validation on the SemEval-2016 training split (docs/stance.md).
 AUTO_C = {"tfidf": 0.3, "embedding-lr": 3.0, "hybrid": 1.0, "setfit": 1.0}
-CLASS_WEIGHTS = ("balanced", "balanced-per-target", "none")
+_S, _E = StanceParams(), EmbedParams()  # the one source of defaults
+_LOG = logging.getLogger(__name__)
 
 
 def _as_list(x, name: str) -> list[str]:
@@ -71,14 +72,16 @@ def _as_list(x, name: str) -> list[str]:
 class StanceClassifier(BaseEstimator):
     """Stance toward a target; see the module docstring for the methods.
 
-    Parameters mirror ``stance`` and ``embed`` in params.yaml.
+    Parameters mirror ``stance`` and ``embed`` in params.yaml, and default to their values there
+    (``aliases=None``: ``stance.aliases``' default, taken at fit time; a dict default would be shared).
     """
 
-    def __init__(self, method: str = "hybrid", C="auto", class_weight: str = "balanced",
-                 model: str = "all-MiniLM-L6-v2", precision: str = "auto", batch_size: int = 64,
-                 cache_dir: str | None = ".cache/embeddings", setfit_max_steps: int = 200,
-                 setfit_batch_size: int = 16, random_state: int = 42, mask_targets: bool = False,
-                 aliases: dict | None = None, verbose: bool = False):
+    def __init__(self, method: str = _S.method, C=_S.C, class_weight: str = _S.class_weight,
+                 model: str = _E.model, precision: str = _E.precision, batch_size: int = _E.batch_size,
+                 cache_dir: str | None = _E.cache_dir, setfit_max_steps: int = _S.setfit_max_steps,
+                 setfit_batch_size: int = _S.setfit_batch_size, random_state: int = _S.random_state,
+                 mask_targets: bool = _S.mask_targets, aliases: dict | None = None, verbose: bool = False,
+                 device: str = _E.device):
         self.method = method
         self.C = C
         self.class_weight = class_weight
@@ -92,6 +95,7 @@ class StanceClassifier(BaseEstimator):
         self.mask_targets = mask_targets
         self.aliases = aliases
         self.verbose = verbose
+        self.device = device
 
     @classmethod
     def from_params(cls, stance, embed, method: str | None = None, **kw) -> "StanceClassifier":
@@ -99,12 +103,11 @@ class StanceClassifier(BaseEstimator):
                    model=embed.model, precision=embed.precision, batch_size=embed.batch_size,
                    cache_dir=embed.cache_dir, setfit_max_steps=stance.setfit_max_steps,
                    setfit_batch_size=stance.setfit_batch_size, random_state=stance.random_state,
-                   mask_targets=stance.mask_targets, aliases=dict(stance.aliases), **kw)
+                   mask_targets=stance.mask_targets, aliases=dict(stance.aliases), device=embed.device, **kw)
 
     # -- helpers ------------------------------------------------------------
     def _log(self, msg: str) -> None:
-        if self.verbose:
-            print(f"stance: {msg}", file=sys.stderr, flush=True)
+        _LOG.log(logging.INFO if self.verbose else logging.DEBUG, f"stance: {msg}")
 
     def _check_params(self) -> None:
         if self.method not in METHODS:
@@ -132,7 +135,7 @@ class StanceClassifier(BaseEstimator):
         from ..embed.encoder import Embedder
 
         return Embedder(model=model or self.model, precision=self.precision, batch_size=self.batch_size,
-                        cache_dir=self.cache_dir, show_progress=False)
+                        cache_dir=self.cache_dir, show_progress=False, device=self.device)
 
     def frozen_embeddings(self, texts: list[str]) -> np.ndarray:
         emb = self._embedder()
@@ -227,7 +230,8 @@ class StanceClassifier(BaseEstimator):
         if self.mask_targets:
             from .mask import TargetMasker
 
-            self.masker_ = TargetMasker(self.aliases).fit(targets)
+            aliases = dict(_S.aliases) if self.aliases is None else self.aliases
+            self.masker_ = TargetMasker(aliases).fit(targets)
         ftexts = self.feature_texts(texts, targets)
         if self._needs("ngrams"):
             self.ngrams_ = NgramFeatures().fit(ftexts, counts=ngram_counts)

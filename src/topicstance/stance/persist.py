@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import ModelFileError
-from ..io import atomic_path, dumps_json, sha256_file
+from ..io import atomic_path, dumps_json, recognise_layout, sha256_file, writes
 from . import CLASSES
 
 FORMAT = "topicstance-stance-model"
@@ -35,6 +35,7 @@ def _save_npy(d: Path, name: str, arr: np.ndarray) -> None:
         np.save(fh, np.ascontiguousarray(arr), allow_pickle=False)
 
 
+@writes("stance train")
 def save_model(clf, path: str | Path) -> Path:
     from sklearn.utils.validation import check_is_fitted
 
@@ -99,6 +100,19 @@ def read_config(path: str | Path) -> dict:
     return cfg
 
 
+def _saved_layout(d: Path, names: list[str]) -> bool:
+    """A model folder written before output markers existed: config.json and the files it lists."""
+    try:
+        cfg = json.loads((d / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    listed = {"config.json", *(f.split("/")[0] for f in cfg.get("files", {}))}
+    return cfg.get("format") == FORMAT and set(names) <= listed
+
+
+recognise_layout("stance train", _saved_layout)
+
+
 def _load_npy(d: Path, name: str) -> np.ndarray:
     try:
         return np.load(d / name, allow_pickle=False)
@@ -141,7 +155,8 @@ def load_model(path: str | Path, *, cache_dir=..., precision: str | None = None,
     if clf.mask_targets:
         from .mask import TargetMasker
 
-        clf.masker_ = TargetMasker(clf.aliases).fit(cfg["targets"])
+        clf.masker_ = (TargetMasker.from_table(cfg["masking"]) if cfg.get("masking")
+                       else TargetMasker(clf.aliases).fit(cfg["targets"]))
     clf.n_train_ = cfg["n_train"]
     clf.train_counts_ = cfg["train_counts"]
     clf.train_units_ = json.loads((d / "train_units.json").read_text(encoding="utf-8"))

@@ -48,6 +48,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from ..errors import InputError, ParamsError
+from ..params import TopicsParams
 from . import ctfidf, hierarchy, outliers, selection, stable_ids
 from .groups import Groups
 from .knn import exact_knn, unit_rows
@@ -55,17 +56,20 @@ from .outliers import OUTLIER
 from .overrides import Overrides, apply_merges, apply_renames
 
 OUTLIER_LABEL = "outliers"
+_P = TopicsParams()  # the one source of defaults
 
 
 class TopicModel(BaseEstimator):
-    def __init__(self, reducer=None, clusterer=None, *, n_neighbors: int = 15, n_components: int = 5,
-                 min_dist: float = 0.0, metric: str = "cosine", random_state: int = 42, n_epochs=200,
-                 min_cluster_size="auto", min_cluster_size_candidates=(3, 5, 8, 12, 20, 30, 50, 80, 130, 200),
-                 unit: str = "article", min_samples=None, selection: str = "silhouette",
-                 selection_tolerance: float = 0.02, outlier_threshold: float = 0.2,
-                 top_n_words: int = 10, label_words: int = 3, n_representative: int = 3,
-                 stability_seeds=(42, 43, 44), stability_max_n: int = 10_000, knn_k: int = 15,
-                 id_match_min_cosine: float = 0.7, reference=None, overrides=None):
+    def __init__(self, reducer=None, clusterer=None, *, n_neighbors: int = _P.n_neighbors,
+                 n_components: int = _P.n_components, min_dist: float = _P.min_dist, metric: str = _P.metric,
+                 random_state: int = _P.random_state, n_epochs=_P.n_epochs, min_cluster_size=_P.min_cluster_size,
+                 min_cluster_size_candidates=_P.min_cluster_size_candidates, unit: str = _P.unit,
+                 min_samples=_P.min_samples, selection: str = _P.selection,
+                 selection_tolerance: float = _P.selection_tolerance, outlier_threshold: float = _P.outlier_threshold,
+                 top_n_words: int = _P.top_n_words, label_words: int = _P.label_words,
+                 n_representative: int = _P.n_representative, stability_seeds=_P.stability_seeds,
+                 stability_max_n: int = _P.stability_max_n, knn_k: int = _P.knn_k,
+                 id_match_min_cosine: float = _P.id_match_min_cosine, reference=None, overrides=None):
         self.reducer = reducer
         self.clusterer = clusterer
         self.n_neighbors = n_neighbors

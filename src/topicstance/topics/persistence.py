@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelFileError
-from ..io import atomic_path, dumps_json, read_json, sha256_file
+from ..io import atomic_path, dumps_json, read_json, recognise_layout, sha256_file, writes
 from . import hierarchy
 from .outliers import OUTLIER
 from .predictor import KnnPredictor
@@ -46,6 +46,7 @@ def topic_records(model, chunk_ids: list[str]) -> list[dict]:
     return recs
 
 
+@writes("topics fit")
 def save_model(model, out_dir: str | Path, *, chunk_ids: list[str], article_ids: list[str] | None = None,
                positions=None, embedding_meta: dict | None = None, extra: dict | None = None) -> Path:
     """Write a fitted :class:`TopicModel` to ``out_dir`` (replaced atomically).
@@ -98,6 +99,18 @@ def save_model(model, out_dir: str | Path, *, chunk_ids: list[str], article_ids:
         meta["files"] = {name: sha256_file(tmp / name) for name in (*ARRAYS, "chunks.parquet")}
         (tmp / "model.json").write_text(dumps_json(meta), encoding="utf-8")
     return out_dir
+
+
+def _saved_layout(d: Path, names: list[str]) -> bool:
+    """A model folder written before output markers existed: model.json and the files it lists."""
+    try:
+        meta = read_json(d / "model.json")
+    except (OSError, ValueError):
+        return False
+    return meta.get("format") == FORMAT and set(names) <= {"model.json", *meta.get("files", {})}
+
+
+recognise_layout("topics fit", _saved_layout)
 
 
 @dataclass

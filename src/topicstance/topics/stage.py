@@ -23,7 +23,7 @@ start ids afresh.
 """
 from __future__ import annotations
 
-import sys
+import logging
 import time
 from pathlib import Path
 
@@ -32,7 +32,7 @@ import pandas as pd
 
 from .. import schema
 from ..errors import InputError
-from ..io import write_json, write_parquet, write_text
+from ..io import check_outputs, write_json, write_parquet, write_text, writes
 from ..params import TopicsParams
 from . import articles as art
 from . import metrics as met
@@ -43,8 +43,11 @@ from .persistence import OUTLIER_LABEL, load_model, save_model
 SNIPPET_CHARS = 300
 
 
+_LOG = logging.getLogger(__name__)
+
+
 def _log(msg: str) -> None:
-    print(f"topics: {msg}", file=sys.stderr, flush=True)
+    _LOG.info(f"topics: {msg}")
 
 
 def read_inputs(chunks_path, embeddings_dir, articles_path, duplicates_path):
@@ -117,11 +120,19 @@ def chunk_coords(model, X: np.ndarray, max_n: int = 20_000) -> np.ndarray:
     return out
 
 
+DATA_FILES = ("topics.parquet", "article_topics.parquet", "chunk_coords.parquet", "topic_shares_time.parquet",
+              "topic_shares_source.parquet")
+REPORT_FILES = ("topics.csv", "topics_metrics.json")
+
+
+@writes("topics fit", inputs=("chunks_path", "embeddings_dir", "articles_path", "duplicates_path", "skipped_path"))
 def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, models_dir, data_dir, reports_dir,
                params: TopicsParams, previous_model_dir=None, overrides_path=None, skipped_path=None) -> dict:
     """Run the topics stage; return ``{"metrics": ..., "timings": ..., "outputs": ...}``."""
     from .model import TopicModel
 
+    check_outputs(files=[*(Path(data_dir) / f for f in DATA_FILES), *(Path(reports_dir) / f for f in REPORT_FILES)],
+                  folders=[Path(models_dir) / "topics"])
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     chunks, X, emb_meta, articles, dups = read_inputs(chunks_path, embeddings_dir, articles_path, duplicates_path)
