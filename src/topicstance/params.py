@@ -37,6 +37,14 @@ class IngestParams:
     split_pages: bool = True
     clean_boilerplate: bool = True
     min_article_chars: int = 40
+    text_column: str = "text"
+    id_column: str = "id"
+    date_column: str = "date"
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """The column map of a table input (topicstance.tables): canonical name -> the table's own."""
+        return {"text": self.text_column, "id": self.id_column, "date": self.date_column}
 
     def __post_init__(self):
         _check(self.max_chars > 0, "ingest.max_chars", f"must be > 0, got {self.max_chars}")
@@ -46,6 +54,9 @@ class IngestParams:
         _check(16 <= self.num_perm <= 1024, "ingest.num_perm", f"must be in [16, 1024], got {self.num_perm}")
         _check(self.min_article_chars >= 0, "ingest.min_article_chars",
                f"must be >= 0, got {self.min_article_chars}")
+        for name in ("text_column", "id_column", "date_column"):
+            v = getattr(self, name)
+            _check(isinstance(v, str) and v.strip() != "", f"ingest.{name}", f"must be a column name, got {v!r}")
 
 
 @dataclass(frozen=True)

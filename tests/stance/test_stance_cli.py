@@ -116,7 +116,7 @@ def test_unknown_stance_is_one_line_naming_file_and_row(tmp_path, params_file, c
     df.to_csv(tmp_path / "bad.csv", index=False)
     assert run("train", tmp_path / "bad.csv", "--out", tmp_path / "m", "--params", params_file) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "topicstance: error: " + f"{tmp_path / 'bad.csv'}: row 7: unknown stance 'maybe' (expected FAVOR, AGAINST or NONE)"
+    assert err == "topicstance: error: " + f"{tmp_path / 'bad.csv'}: line 7: unknown stance 'maybe' (expected FAVOR, AGAINST or NONE)"
 
 
 def test_suggest_leaves_out_labelled_units_and_leaves_stance_empty(tmp_path, model, split_labels, params_file):

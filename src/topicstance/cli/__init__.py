@@ -92,6 +92,25 @@ def add_params_arg(p: argparse.ArgumentParser) -> None:
                    help="params file; it must exist (default: ./params.yaml if there is one, else the defaults)")
 
 
+COLUMN_FLAGS = {"text": "--text-col", "id": "--id-col", "date": "--date-col"}
+
+
+def add_column_args(p: argparse.ArgumentParser, which: tuple[str, ...] = ("text", "id", "date")) -> None:
+    """``--text-col``/``--id-col``/``--date-col``: a table input's own column names
+    (default: ``ingest.text_column``, ``ingest.id_column``, ``ingest.date_column``)."""
+    for name in which:
+        p.add_argument(COLUMN_FLAGS[name], dest=f"{name}_col", default=None, metavar="NAME",
+                       help=f"the table column holding the {name} (default: ingest.{name}_column, '{name}')")
+
+
+def with_columns(params, args):
+    """``params`` with the command line's column names in ``ingest``."""
+    import dataclasses
+
+    given = {f"{k}_column": getattr(args, f"{k}_col") for k in COLUMN_FLAGS if getattr(args, f"{k}_col", None)}
+    return dataclasses.replace(params, ingest=dataclasses.replace(params.ingest, **given)) if given else params
+
+
 def command_name(args) -> str:
     """``stance train``, ``ingest``, ...: the command as typed, which owns what it writes."""
     parts = [args.command]

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from ..io import writes
-from . import add_params_arg
+from . import add_column_args, add_params_arg, with_columns
 
 
 def add_parser(sub) -> None:
@@ -21,6 +21,7 @@ def add_parser(sub) -> None:
     p.add_argument("corpus", help="a folder of .txt/.md files or a .csv/.jsonl/.parquet table")
     p.add_argument("--out", required=True, help="output root: DIR/data, DIR/models, DIR/reports")
     p.add_argument("--stance-model", default=None, help="also apply this stance model to every chunk")
+    add_column_args(p)
     add_params_arg(p)
     p.set_defaults(func=run, inputs=("corpus", "stance_model"))
 
@@ -69,7 +70,7 @@ def run_pipeline(corpus, out, params, stance_model=None, log=print) -> dict:
 def run(args) -> int:
     from ..params import load_params
 
-    params = load_params(args.params)
+    params = with_columns(load_params(args.params), args)
     s = run_pipeline(args.corpus, args.out, params, args.stance_model,
                      log=lambda m: print(m, file=sys.stderr))
     print(f"run: {s['articles']} articles, {s['chunks']} chunks, {s['n_topics']} topics -> {args.out}",

@@ -16,7 +16,7 @@ import sys
 import warnings
 
 from ..stance import METHODS
-from . import add_params_arg
+from . import add_column_args, add_params_arg
 
 
 
@@ -45,6 +45,7 @@ def add_parser(sub) -> None:
     p.add_argument("model", help="model directory")
     p.add_argument("input", help="CSV with columns text,target")
     p.add_argument("--out", required=True, help="CSV to write: the input rows plus stance,p_favor,p_against,p_none")
+    add_column_args(p, ("text",))
     add_params_arg(p)
     p.set_defaults(func=cmd_predict, inputs=("model", "input"))
 
@@ -55,6 +56,7 @@ def add_parser(sub) -> None:
     p.add_argument("--n", type=int, default=20, help="units to suggest per target (default 20)")
     p.add_argument("--targets", nargs="+", default=None, help="targets (default: the model's training targets)")
     p.add_argument("--out", required=True, help="CSV to write, ready to annotate")
+    add_column_args(p, ("text",))
     add_params_arg(p)
     p.set_defaults(func=cmd_suggest, inputs=("model", "candidates", "labels"))
 
@@ -119,20 +121,20 @@ def cmd_predict(args) -> int:
     from ..embed.model import load_tokenizer
     from ..io import write_text
     from ..stance.classifier import StanceClassifier
-    from ..stance.labels import check_columns, read_table_any
+    from ..stance.labels import _where, check_columns, read_table_any
     from ..stance.predict import predict_rows
 
     from ..io import check_outputs
 
     params = _setup(args)
     check_outputs(files=[args.out])
-    df = read_table_any(args.input)
+    df = read_table_any(args.input, columns={"text": args.text_col or params.ingest.text_column})
     check_columns(df, ("text", "target"), args.input)
     for i, t in enumerate(df["target"].tolist()):
         if not str(t).strip():
             from ..errors import InputError
 
-            raise InputError(f"{args.input}: row {i + 2}: column 'target' is empty")
+            raise InputError(f"{_where(df, args.input, i)}: column 'target' is empty")
     clf = StanceClassifier.load(args.model, cache_dir=params.embed.cache_dir)
     from ..embed.model import read_model_info
 
@@ -167,7 +169,8 @@ def cmd_suggest(args) -> int:
     params = _setup(args)
     check_outputs(files=[args.out])
     clf = StanceClassifier.load(args.model, cache_dir=params.embed.cache_dir)
-    df, stats = suggest(clf, args.candidates, args.labels, args.n, args.targets)
+    df, stats = suggest(clf, args.candidates, args.labels, args.n, args.targets,
+                        text_column=args.text_col or params.ingest.text_column)
     write_text(args.out, df.to_csv(index=False))
     per = ", ".join(f"{t}: {v.get('suggested', 0)} of {v['unlabelled']} unlabelled" for t, v in stats["per_target"].items())
     extra = f"; skipped {stats['empty_skipped']} empty text(s)" if stats["empty_skipped"] else ""

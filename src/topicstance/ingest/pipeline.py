@@ -45,7 +45,7 @@ def _truncate(text: str, max_chars: int) -> str:
 def ingest_corpus(corpus: str | Path, p: IngestParams) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
     """Read, clean, split and deduplicate a corpus; return (articles, duplicates, paragraphs, report)."""
     log = ReadLog()
-    kind, docs = read_corpus(corpus, log)
+    kind, docs = read_corpus(corpus, log, columns=p.columns)
     articles: list[dict] = []
     paragraphs: list[dict] = []
     truncated: list[dict] = []
