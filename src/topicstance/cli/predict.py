@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 
 from ..errors import InputError
@@ -61,7 +62,11 @@ def run(args) -> int:
 
     check_outputs(files=[args.out])
     rows = read_inputs(args.inputs, {"text": args.text_col or "text", "id": args.id_col or "id"})
-    models = load(args.models)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        models = load(args.models)
+    for w in caught:  # one line each: a model from another version, or no stance model
+        print(f"topicstance: note: {w.message}", file=sys.stderr)
     recs = models.predict([t for _, t in rows], details=args.details)
     for (rid, _), r in zip(rows, recs):
         r["id"] = rid

@@ -118,13 +118,12 @@ def cmd_train(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from ..embed.model import load_tokenizer
-    from ..io import write_text
+    from ..embed.model import load_tokenizer, read_model_info
+    from ..errors import InputError
+    from ..io import check_outputs, write_text
     from ..stance.classifier import StanceClassifier
     from ..stance.labels import _where, check_columns, read_table_any
     from ..stance.predict import predict_rows
-
-    from ..io import check_outputs
 
     params = _setup(args)
     check_outputs(files=[args.out])
@@ -132,24 +131,18 @@ def cmd_predict(args) -> int:
     check_columns(df, ("text", "target"), args.input)
     for i, t in enumerate(df["target"].tolist()):
         if not str(t).strip():
-            from ..errors import InputError
-
             raise InputError(f"{_where(df, args.input, i)}: column 'target' is empty")
     clf = StanceClassifier.load(args.model, cache_dir=params.embed.cache_dir)
-    from ..embed.model import read_model_info
-
-    tok = load_tokenizer(clf.model)
-    window = read_model_info(clf.model).max_seq_length
-    out, stats = predict_rows(clf, df["text"].tolist(), df["target"].astype(str).tolist(), tokenizer=tok,
-                              max_tokens=min(params.chunk.max_tokens, window),
-                              overlap_sentences=params.chunk.overlap_sentences,
-                              rule=params.stance.article_rule, window=window)
+    max_tokens = min(params.chunk.max_tokens, read_model_info(clf.model).max_seq_length)
+    out, stats = predict_rows(clf, df["text"].tolist(), df["target"].astype(str).tolist(),
+                              tokenizer=load_tokenizer(clf.model), max_tokens=max_tokens,
+                              overlap_sentences=params.chunk.overlap_sentences, rule=params.stance.article_rule)
     res = df.copy()
     for c in ("stance", "p_favor", "p_against", "p_none"):
         res[c] = out[c].to_numpy()
     write_text(args.out, res.to_csv(index=False))
-    msg = f"stance predict: {stats['rows']} rows ({stats['chunked_rows']} texts over {window} tokens chunked and " \
-          f"aggregated by {params.stance.article_rule})"
+    msg = (f"stance predict: {stats['rows']} rows, chunked at {max_tokens} tokens ({stats['chunked_rows']} texts "
+           f"in several chunks, aggregated by {params.stance.article_rule})")
     if stats["empty_skipped"]:
         msg += f"; skipped {stats['empty_skipped']} empty text(s) (stance left empty)"
     if stats["unseen_target_rows"]:

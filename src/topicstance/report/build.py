@@ -24,7 +24,7 @@ def _topics_table(models_dir: Path) -> tuple[pd.DataFrame, dict]:
     meta = json.loads((models_dir / "topics" / "model.json").read_text(encoding="utf-8"))
     rows = [{"id": int(t["id"]), "label": t["label"], "size": int(t["size"]),
              "keywords": [(w, float(s)) for w, s in t["keywords"]]} for t in meta["topics"]]
-    return pd.DataFrame(rows), meta
+    return pd.DataFrame(rows, columns=["id", "label", "size", "keywords"]), meta
 
 
 def stance_by_topic(stance: pd.DataFrame, topics: pd.DataFrame, labels: dict[int, str]) -> pd.DataFrame:
