@@ -108,7 +108,7 @@ def chunk_coords(model, X: np.ndarray, max_n: int = 20_000) -> np.ndarray:
         return np.zeros((n, 2), dtype=np.float32)
     full = n <= max_n
     r = UMAPReducer(n_neighbors=model.n_neighbors, n_components=2, min_dist=0.1, metric=model.metric,
-                    random_state=model.random_state, knn=getattr(model, "_knn", None) if full else None,
+                    random_state=model.random_state, knn=getattr(model, "knn_graph_", None) if full else None,
                     n_epochs=getattr(model, "n_epochs", None))
     if full:
         return np.asarray(r.fit_transform(X), dtype=np.float32)
@@ -162,12 +162,12 @@ def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, mode
          f"{model.min_cluster_size_} chunks, map on {model.map_unit_}s) in {timings['fit']:.1f}s")
 
     t = time.perf_counter()
-    coords = chunk_coords(model, model._train_X, params.map_max_n)
+    coords = chunk_coords(model, model.train_embeddings_, params.map_max_n)
     timings["coords_2d"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    metrics = met.topic_metrics(model, model._dtm, model._vocab)
-    metrics["stability"] = met.stability(model, model._train_X)
+    metrics = met.topic_metrics(model, model.dtm_, model.vocabulary_)
+    metrics["stability"] = met.stability(model, model.train_embeddings_)
     timings["stability"] = time.perf_counter() - t
     metrics["min_cluster_size_selection"] = model.selection_
     metrics["ids"] = {**model.ids_report_, "previous_model_dir": prev_note}
@@ -176,7 +176,7 @@ def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, mode
     t = time.perf_counter()
     at = art.article_topics(chunks, model.labels_, model.label_of, articles, dups,
                             where_chunks=str(chunks_path), where_dups=str(duplicates_path),
-                            embeddings=model._train_X)
+                            embeddings=model.train_embeddings_)
     shares_t, time_info = art.shares_over_time(at, articles, params.time_period, model.label_of)
     shares_s = art.shares_per_source(at, articles, model.label_of)
     n_kept_rows = len(at)
