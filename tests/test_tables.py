@@ -107,3 +107,13 @@ def test_a_column_map_reads_the_users_own_column_names(tmp_path, capsys):
     assert arts2["article_id"].tolist() == ["k1", "k2"]
     with pytest.raises(InputError, match=r"no 'content' column to read as 'text'"):
         read_table(src, columns={"text": "content"})
+
+
+def test_a_csv_field_longer_than_the_csv_modules_default_limit_is_read(tmp_path):
+    import csv
+
+    long = "Kyiv said the shelling went on. " * 8000  # 256,000 characters
+    pd.DataFrame({"id": ["x"], "text": [long]}).to_csv(tmp_path / "t.csv", index=False)
+    limit = csv.field_size_limit()
+    assert read_table(tmp_path / "t.csv").df["text"].iloc[0] == long
+    assert csv.field_size_limit() == limit  # the module's setting is left as it was

@@ -92,6 +92,8 @@ def _read_csv(p: Path, text: str) -> tuple[list[str], list[list], list[int]]:
     header: list[str] | None = None
     rows, lines = [], []
     end = 0
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))  # an article may be longer than the 128 KiB default
     try:
         for rec in reader:
             start, end = end + 1, reader.line_num
@@ -110,6 +112,8 @@ def _read_csv(p: Path, text: str) -> tuple[list[str], list[list], list[int]]:
             lines.append(start)
     except csv.Error as exc:
         raise InputError(f"{p}: line {end + 1}: malformed CSV ({exc})") from None
+    finally:
+        csv.field_size_limit(limit)
     if header is None:
         raise InputError(f"{p}: empty table (no header line)")
     return header, rows, lines
