@@ -10,7 +10,7 @@ def _cli(*args, cwd=None):
 
 def test_user_error_is_one_line_without_traceback(tmp_path):
     pd.DataFrame({"body": ["x"]}).to_csv(tmp_path / "t.csv", index=False)
-    r = _cli("ingest", str(tmp_path / "t.csv"), "--out", str(tmp_path / "out"), "--params", str(tmp_path / "none.yaml"))
+    r = _cli("ingest", str(tmp_path / "t.csv"), "--out", str(tmp_path / "out"), cwd=tmp_path)  # defaults: no params.yaml
     assert r.returncode == 2
     assert "Traceback" not in r.stderr
     assert r.stderr.strip().count("\n") == 0 and "t.csv" in r.stderr and "'text'" in r.stderr
@@ -26,7 +26,8 @@ def test_ingest_chunk_embed_on_a_tiny_table(tmp_path, fresh_cache):
     texts = ["Russian forces shelled Kharkiv on Monday. Officials said power was cut in several districts.",
              "The football club won the league title after a dramatic final day of the season."]
     pd.DataFrame({"id": ["a", "b"], "text": texts}).to_csv(tmp_path / "c.csv", index=False)
-    p = str(tmp_path / "none.yaml")
+    (tmp_path / "empty.yaml").write_text("{}\n")
+    p = str(tmp_path / "empty.yaml")
     assert _cli("ingest", str(tmp_path / "c.csv"), "--out", str(tmp_path / "d"), "--params", p).returncode == 0
     assert _cli("chunk", str(tmp_path / "d" / "articles.parquet"), "--out", str(tmp_path / "d" / "chunks.parquet"),
                 "--params", p).returncode == 0

@@ -45,5 +45,68 @@ def test_out_of_range_values_name_the_parameter(tmp_path, text, name):
         load_params(p)
 
 
-def test_missing_file_gives_defaults(tmp_path):
-    assert load_params(tmp_path / "nope.yaml") == Params()
+def test_a_params_file_that_does_not_exist_is_an_error(tmp_path):
+    with pytest.raises(ParamsError, match=r"nope\.yaml: params file not found"):
+        load_params(tmp_path / "nope.yaml")
+
+
+def test_no_params_and_no_params_yaml_here_gives_the_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert load_params(None) == Params()
+    (tmp_path / "params.yaml").write_text("chunk:\n  max_tokens: 64\n")
+    assert load_params(None).chunk.max_tokens == 64  # ./params.yaml when it exists
+
+
+def test_a_mistyped_params_path_on_the_command_line_is_a_one_line_error(tmp_path, capsys):
+    from topicstance.cli import main
+
+    rc = main(["chunk", "x.parquet", "--out", str(tmp_path / "c.parquet"), "--params", str(tmp_path / "parms.yaml")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and err.endswith("parms.yaml: params file not found") and "\n" not in err
+
+
+def _defaults(cls) -> dict:
+    import inspect
+
+    return {k: v.default for k, v in inspect.signature(cls.__init__).parameters.items()
+            if v.default is not inspect.Parameter.empty}
+
+
+def test_estimator_defaults_are_the_params_defaults():
+    from topicstance.embed.encoder import Embedder
+    from topicstance.params import EmbedParams, StanceParams, TopicsParams
+    from topicstance.stance.classifier import StanceClassifier
+    from topicstance.topics.model import TopicModel
+
+    checked = 0
+    for cls, sections in ((StanceClassifier, (StanceParams(), EmbedParams())), (TopicModel, (TopicsParams(),)),
+                          (Embedder, (EmbedParams(),))):
+        for name, default in _defaults(cls).items():
+            if name == "aliases":  # None stands for stance.aliases' default (a dict default would be shared)
+                assert default is None
+                continue
+            if name == "overrides":  # the model takes the Overrides read from the file topics.overrides names
+                continue
+            for sec in sections:
+                if hasattr(sec, name):
+                    want = getattr(sec, name)
+                    assert default == want or (isinstance(want, tuple) and tuple(default) == want), \
+                        (cls.__name__, name, default, want)
+                    checked += 1
+                    break
+    assert checked >= 30
+
+
+def test_one_list_of_stance_methods():
+    from topicstance.cli import build_parser
+    from topicstance.stance import METHODS
+    from topicstance.params import StanceParams
+
+    for m in METHODS:
+        assert StanceParams(method=m).method == m
+    with pytest.raises(ParamsError, match="stance.method"):
+        StanceParams(method="bert")
+    train = build_parser()._subparsers._group_actions[0].choices["stance"]
+    train = train._subparsers._group_actions[0].choices["train"]
+    method = next(a for a in train._actions if a.dest == "method")
+    assert tuple(method.choices) == METHODS

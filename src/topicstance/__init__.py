@@ -1,13 +1,10 @@
 """topicstance: topics and stance for news corpora.
 
-Importing the package is cheap: heavy modules (torch, UMAP, HDBSCAN) load only
-when the functions that need them are called.
+Importing the package is cheap and has no side effects: it sets no environment
+variable, and heavy modules (torch, UMAP, HDBSCAN) load only when the functions
+that need them are called (see ``topicstance._env`` for what the command sets).
 """
 from __future__ import annotations
-
-from ._env import apply_defaults as _apply_defaults
-
-_apply_defaults()
 
 __version__ = "0.1.0"
 

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from . import __version__
-from .io import read_json, sha256_file, write_text
+from .io import read_json, sha256_file, write_text, writes
 from .manifest import write_manifest
 from .params import Params, to_dict
 
@@ -43,19 +43,21 @@ def metrics_summary(reports: Path) -> dict:
     return out
 
 
-def model_card(summary: dict, params: dict, embedding: dict, data_hashes: dict) -> str:
+def model_card(summary: dict, params: dict, embedding: dict, data_hashes: dict, *,
+               origin: str = "`dvc repro` from `seeds/`", has_stance: bool = True) -> str:
     t, s = summary["topics"], summary["stance"]
     st = s["test"]
     lines = [
         "# topicstance models", "",
-        f"Built by topicstance {__version__} with `dvc repro` from `seeds/`. Load with "
+        f"Built by topicstance {__version__} with {origin}. Load with "
         "`topicstance.load(\"models\")` or `topicstance predict --models models`. Every file is listed with its "
         "sha256 in `manifest.json` and checked before loading.", "",
         "## Data", "",
         f"- Corpus chunks: `data/chunks.parquet` (sha256 `{data_hashes.get('chunks', '')[:16]}…`), "
         f"{t.get('n_chunks')} chunks of at most {params['chunk']['max_tokens']} tokens.",
-        f"- Stance labels: `{params['stance']['labels']}` (sha256 `{data_hashes.get('labels', '')[:16]}…`), "
-        "hand-labelled paragraphs (see docs/annotation.md).",
+        (f"- Stance labels: `{params['stance']['labels']}` (sha256 `{data_hashes['labels'][:16]}…`), "
+         "hand-labelled paragraphs (see docs/annotation.md)." if data_hashes.get("labels")
+         else "- Stance labels: not recorded (the stance model, if any, was trained elsewhere)."),
         f"- Train counts: `{json.dumps(s.get('train_counts'))}`; test counts: `{json.dumps(s.get('test_counts'))}`.",
         f"- Embeddings: {embedding.get('model')} (weights sha256 `{embedding.get('weights_sha256', '')[:16]}…`, "
         f"precision {embedding.get('precision')}).", "",
@@ -69,6 +71,11 @@ def model_card(summary: dict, params: dict, embedding: dict, data_hashes: dict) 
         "- New text is assigned by a k-nearest-neighbour vote among the training chunks (no UMAP/HDBSCAN at "
         "prediction time).", "",
         "## Stance (`stance/`)", "",
+    ]
+    if not has_stance:
+        lines += ["No stance model in this folder: `predict` gives topics only.", ""]
+        return "\n".join(lines)
+    lines += [
         f"- Method `{s.get('method')}`, targets {', '.join(params['stance']['targets'])}.",
         f"- Held-out test split (n={st.get('n')} rows, sha256 `{(s.get('test_split_sha256') or '')[:16]}…`), "
         "95% bootstrap intervals:", "",
@@ -96,16 +103,21 @@ def model_card(summary: dict, params: dict, embedding: dict, data_hashes: dict) 
     return "\n".join(lines)
 
 
+@writes("package")
 def package_models(models: str | Path, data: str | Path, reports: str | Path, params: Params,
-                   params_path: str | Path) -> dict:
+                   params_path: str | Path | None = None, *, labels: str | Path | None = ...,
+                   origin: str = "`dvc repro` from `seeds/`") -> dict:
+    """The card and the manifest of ``models``; ``labels`` is the stance training table hashed into
+    the manifest (default ``stance.labels``; None when unknown, as for ``topicstance run``)."""
     models, data, reports = Path(models), Path(data), Path(reports)
     embedding = read_json(data / "embeddings" / "meta.json")
-    labels = Path(params.stance.labels)
+    labels = Path(params.stance.labels) if labels is ... else (Path(labels) if labels else None)
     data_hashes = {"chunks": sha256_file(data / "chunks.parquet"),
-                   "labels": sha256_file(labels) if labels.exists() else None}
+                   "labels": sha256_file(labels) if labels is not None and labels.exists() else None}
     pd_ = to_dict(params)
     summary = metrics_summary(reports)
-    write_text(models / "README.md", model_card(summary, pd_, embedding, data_hashes))
+    write_text(models / "README.md", model_card(summary, pd_, embedding, data_hashes, origin=origin,
+                                                has_stance=(models / "stance").is_dir()))
     return write_manifest(models, params=pd_, embedding={k: embedding.get(k) for k in (
         "model", "weights_sha256", "max_seq_length", "dimension", "pooling", "normalized", "precision")},
         data_hashes=data_hashes, metrics=summary)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import schema
 from .errors import InputError, ParamsError
+from .io import check_outputs, writes
 from .sentences import split_sentences
 
 CHUNKER_KEY = "topicstance.chunker"
@@ -142,11 +143,14 @@ def chunk_articles(articles: pd.DataFrame, tokenizer, max_tokens: int, overlap_s
     return df
 
 
+@writes("chunk", inputs=("articles_path",))
 def chunk_file(articles_path: str | Path, out_path: str | Path, max_tokens: int, overlap_sentences: int,
                model: str) -> dict:
     """The chunk stage: articles.parquet -> chunks.parquet."""
     from .embed.model import load_tokenizer, read_model_info
     from .io import write_parquet
+
+    check_outputs(files=[out_path])
 
     info = read_model_info(model)
     if max_tokens > info.max_seq_length:

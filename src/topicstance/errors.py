@@ -16,3 +16,7 @@ class ParamsError(TopicstanceError):
 
 class ModelFileError(TopicstanceError):
     """A saved model that is missing, changed, or made by another version."""
+
+
+class OutputError(TopicstanceError):
+    """An output path the command may not write: someone else's file, or one of its own inputs."""

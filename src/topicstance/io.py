@@ -1,24 +1,262 @@
-"""Atomic file output: write to a temporary name beside the target, then rename.
+"""The one output mechanism: atomic writes that never touch a file another command wrote.
 
-A stage that fails or is killed therefore never leaves a partial file under the
-final name for the next stage or the next run to read.
+**Atomic.** Every file and folder is written under a temporary name beside the
+target and renamed into place, so a stage that fails or is killed never leaves
+a partial file under the final name for the next stage or run to read.
+
+**Owned.** Every write happens on behalf of an *owner*, the command the user
+ran (``ingest``, ``embed``, ``stance train``, ...): :func:`writing` sets it, and
+the :func:`writes` decorator gives each stage function its own when it is
+called from Python. The outermost owner wins, so everything ``topicstance run``
+writes belongs to ``run``. Each folder written into gets a small marker,
+``.topicstance-outputs.json``, recording which owner wrote which of its
+entries. Then:
+
+* a file may be written when it does not exist yet, or when the marker of its
+  folder says this owner wrote it;
+* a folder (the embeddings folder, a model folder) may be replaced whole only
+  when it does not exist, is empty, or holds nothing but what its marker says
+  this owner wrote (a folder written before markers existed is recognised by
+  its own manifest, see :func:`recognise_layout`);
+* an output is never one of the owner's inputs, never inside an input folder,
+  and a replaced folder never holds an input.
+
+Anything else is an :class:`~topicstance.errors.OutputError`: one line naming
+the path and what to do. :func:`check_outputs` runs the same checks up front,
+so a command refuses before it computes anything. Writes made with no owner set
+(scripts, tests building fixtures) are atomic but unchecked.
 """
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import functools
+import inspect
 import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
+
+from .errors import OutputError
+
+MARKER = ".topicstance-outputs.json"
+MARKER_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who is writing: a command name, its inputs (absolute path, as given) and the files it may
+    rewrite in place because the user asked for exactly that (``stance split --in-place``)."""
+
+    name: str
+    inputs: tuple[tuple[Path, str], ...] = ()
+    in_place: frozenset = frozenset()
+
+
+_OWNER: contextvars.ContextVar[Owner | None] = contextvars.ContextVar("topicstance_owner", default=None)
+_LAYOUTS: dict[str, Callable[[Path, list[str]], bool]] = {}
+
+
+def _abs(p) -> Path:
+    return Path(os.path.abspath(os.path.expanduser(os.fspath(p))))
+
+
+def _path_args(values: Iterable) -> list[tuple[Path, str]]:
+    out = []
+    for v in values:
+        if v is None or v is False:
+            continue
+        if isinstance(v, (list, tuple, set, frozenset)):
+            out += _path_args(v)
+        elif isinstance(v, (str, os.PathLike)) and os.fspath(v) not in ("", "-"):
+            out.append((_abs(v), os.fspath(v)))
+    return out
+
+
+def current_owner() -> Owner | None:
+    return _OWNER.get()
+
+
+@contextlib.contextmanager
+def writing(owner: str, inputs: Iterable = (), *, in_place: Iterable = ()) -> Iterator[Owner]:
+    """Write on behalf of ``owner`` reading ``inputs`` (paths; lists, None and ``-`` allowed).
+
+    Nested calls add their inputs; the outer owner's name is kept."""
+    outer = _OWNER.get()
+    name = outer.name if outer is not None else owner
+    ins = (outer.inputs if outer else ()) + tuple(_path_args(list(inputs)))
+    allow = (outer.in_place if outer else frozenset()) | frozenset(p for p, _ in _path_args(list(in_place)))
+    token = _OWNER.set(Owner(name, ins, allow))
+    try:
+        yield _OWNER.get()
+    finally:
+        _OWNER.reset(token)
+
+
+def writes(owner: str, inputs: tuple[str, ...] = ()):
+    """Decorator: run the function under :func:`writing` (``owner``, the arguments named in ``inputs``)."""
+    def deco(fn):
+        sig = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            bound = sig.bind_partial(*args, **kwargs)
+            with writing(owner, [bound.arguments.get(n) for n in inputs]):
+                return fn(*args, **kwargs)
+        return wrapper
+    return deco
+
+
+def recognise_layout(owner: str, test: Callable[[Path, list[str]], bool]) -> None:
+    """Register how to recognise a folder ``owner`` wrote before markers existed: ``test(folder,
+    entries)`` is True when the entries are exactly what its own manifest describes."""
+    _LAYOUTS[owner] = test
+
+
+def read_marker(folder: str | Path) -> dict[str, str]:
+    """``{entry name: owner}`` from a folder's marker; empty when there is none or it is unreadable."""
+    try:
+        raw = json.loads((Path(folder) / MARKER).read_text(encoding="utf-8"))
+        files = raw.get("files", {})
+        return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _write_marker(folder: Path, files: dict[str, str]) -> None:
+    body = json.dumps({"format": MARKER_FORMAT, "written_by": "topicstance",
+                       "files": dict(sorted(files.items()))}, indent=2) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=f"{MARKER}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(body)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, folder / MARKER)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _record(folder: Path, name: str, owner: str) -> None:
+    files = read_marker(folder)
+    if files.get(name) != owner:
+        files[name] = owner
+        _write_marker(folder, files)
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    return child != parent and parent in child.parents
+
+
+def _check_not_input(target: Path, shown: str, w: Owner, is_dir: bool) -> None:
+    for inp, inp_shown in w.inputs:
+        if target == inp:
+            raise OutputError(f"{shown}: is an input of topicstance {w.name}, and an input is never an output; "
+                              "give another output path")
+        if _inside(target, inp):
+            raise OutputError(f"{shown}: is inside the input folder {inp_shown}; write the output elsewhere")
+        if is_dir and _inside(inp, target):
+            raise OutputError(f"{shown}: holds the input {inp_shown}; give an empty or new output folder")
+
+
+def _ours_in_flight(name: str) -> bool:
+    """Temporary names this module makes beside a target (``.NAME.XXXX.tmp``, ``.NAME.old-PID``),
+    which a killed run leaves behind; :func:`check_tree` passes over them (it deletes nothing)."""
+    return name.startswith(".") and (name.endswith(".tmp") or ".old-" in name)
+
+
+def _foreign(folder: Path, owner: str) -> list[str]:
+    entries = sorted(e for e in os.listdir(folder) if e != MARKER)
+    mine = {k for k, v in read_marker(folder).items() if v == owner}
+    foreign = [e for e in entries if e not in mine]
+    if foreign and not (folder / MARKER).exists() and owner in _LAYOUTS and _LAYOUTS[owner](folder, entries):
+        return []  # written by this owner before markers existed
+    return foreign
+
+
+def _names(items: list[str]) -> str:
+    return ", ".join(items[:3]) + (f" and {len(items) - 3} more" if len(items) > 3 else "")
+
+
+def check_file(path: str | Path, owner: Owner | None = None) -> None:
+    """Refuse (OutputError) when the current owner may not write the file ``path``."""
+    w = owner or _OWNER.get()
+    if w is None:
+        return
+    p, shown = _abs(path), os.fspath(path)
+    if p in w.in_place:
+        return
+    _check_not_input(p, shown, w, is_dir=False)
+    if p.is_dir():
+        raise OutputError(f"{shown}: is a folder; give a file name for this output")
+    if (p.exists() or p.is_symlink()) and read_marker(p.parent).get(p.name) != w.name:
+        raise OutputError(f"{shown}: exists and was not written by topicstance {w.name}; "
+                          "move it away or give another output path")
+
+
+def check_folder(path: str | Path, owner: Owner | None = None) -> None:
+    """Refuse (OutputError) when the current owner may not replace the folder ``path``."""
+    w = owner or _OWNER.get()
+    if w is None:
+        return
+    p, shown = _abs(path), os.fspath(path)
+    _check_not_input(p, shown, w, is_dir=True)
+    if not p.exists():
+        return
+    if not p.is_dir():
+        raise OutputError(f"{shown}: is a file, not a folder; give an empty or new folder")
+    foreign = _foreign(p, w.name)
+    if foreign:
+        raise OutputError(f"{shown}: holds {_names(foreign)}, which topicstance {w.name} did not write; "
+                          "give an empty or new folder")
+
+
+def check_tree(path: str | Path, owner: Owner | None = None) -> None:
+    """Refuse when the folder ``path`` holds, at any depth, a file the current owner did not write
+    (``topicstance run --out DIR`` writes a whole tree of its own)."""
+    w = owner or _OWNER.get()
+    if w is None:
+        return
+    p, shown = _abs(path), os.fspath(path)
+    _check_not_input(p, shown, w, is_dir=True)
+    if not p.exists():
+        return
+    if not p.is_dir():
+        raise OutputError(f"{shown}: is a file, not a folder; give an empty or new folder")
+    foreign: list[str] = []
+    for d, dirs, files in os.walk(p):
+        d = Path(d)
+        mine = {k for k, v in read_marker(d).items() if v == w.name}
+        foreign += [(d / f).relative_to(p).as_posix() for f in sorted(files)
+                    if f != MARKER and f not in mine and not _ours_in_flight(f)]
+        dirs[:] = sorted(x for x in dirs if x not in mine and not _ours_in_flight(x))  # a folder listed as its own was replaced whole
+    if foreign:
+        raise OutputError(f"{shown}: holds {_names(foreign)}, which topicstance {w.name} did not write; "
+                          "give an empty or new folder")
+
+
+def check_outputs(files: Iterable = (), folders: Iterable = ()) -> None:
+    """Run the checks of :func:`atomic_path` up front, before any work (no-op without an owner)."""
+    for _, shown in _path_args(list(files)):
+        check_file(shown)
+    for _, shown in _path_args(list(folders)):
+        check_folder(shown)
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path, *, is_dir: bool = False) -> Iterator[Path]:
-    """Yield a temporary path; on success it replaces ``path`` in one rename."""
+    """Yield a temporary path; on success it replaces ``path`` in one rename.
+
+    With an owner set (:func:`writing`) the target is checked first and recorded in the marker
+    after (see the module doc)."""
+    w = _OWNER.get()
+    if w is not None:
+        (check_folder if is_dir else check_file)(path, w)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
@@ -27,6 +265,9 @@ def atomic_path(path: str | Path, *, is_dir: bool = False) -> Iterator[Path]:
     try:
         yield target_tmp
         if is_dir:
+            if w is not None:
+                target_tmp.mkdir(parents=True, exist_ok=True)
+                _write_marker(target_tmp, {e: w.name for e in os.listdir(target_tmp) if e != MARKER})
             if path.exists():
                 old = path.with_name(f".{path.name}.old-{os.getpid()}")
                 os.replace(path, old)
@@ -37,6 +278,8 @@ def atomic_path(path: str | Path, *, is_dir: bool = False) -> Iterator[Path]:
         else:
             _fsync_file(target_tmp)
             os.replace(target_tmp, path)
+            if w is not None and _abs(path) not in w.in_place:
+                _record(path.parent, path.name, w.name)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -1,8 +1,10 @@
 """``params.yaml``: one section per pipeline stage, each loaded into a dataclass.
 
 Unknown keys and out-of-range values raise :class:`ParamsError` naming the
-parameter (``ingest.max_chars``). The dataclass defaults are the CLI defaults,
-and a test checks that the committed ``params.yaml`` holds the same values.
+parameter (``ingest.max_chars``). The dataclass defaults are the one source of
+defaults: the CLI's, and the constructor defaults of the estimators
+(``StanceClassifier``, ``TopicModel``, ``Embedder``); a test checks that the
+committed ``params.yaml`` holds the same values.
 """
 from __future__ import annotations
 
@@ -14,11 +16,16 @@ from typing import Any, Union
 import yaml
 
 from .errors import ParamsError
+from .stance import ARTICLE_RULES, CLASS_WEIGHTS, METHODS
 
 
 def _check(cond: bool, name: str, msg: str) -> None:
     if not cond:
         raise ParamsError(f"parameter {name}: {msg}")
+
+
+def _or(choices) -> str:
+    return ", ".join(choices[:-1]) + " or " + choices[-1]
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,14 @@ class IngestParams:
     min_table_row_chars: int = 1
     date_order: str = "auto"
     outlet_column: str = "outlet"
+    text_column: str = "text"
+    id_column: str = "id"
+    date_column: str = "date"
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """The column map of a table input (topicstance.tables): canonical name -> the table's own."""
+        return {"text": self.text_column, "id": self.id_column, "date": self.date_column}
 
     def __post_init__(self):
         _check(self.max_chars > 0, "ingest.max_chars", f"must be > 0, got {self.max_chars}")
@@ -48,6 +63,9 @@ class IngestParams:
                f"must be auto, dmy or mdy, got {self.date_order!r}")
         _check(isinstance(self.outlet_column, str) and bool(self.outlet_column.strip()), "ingest.outlet_column",
                f"must be a column name, got {self.outlet_column!r}")
+        for name in ("text_column", "id_column", "date_column"):
+            v = getattr(self, name)
+            _check(isinstance(v, str) and v.strip() != "", f"ingest.{name}", f"must be a column name, got {v!r}")
 
 
 @dataclass(frozen=True)
@@ -71,6 +89,7 @@ class EmbedParams:
     workers: int = 2
     parity_min_cosine: float = 0.995
     parity_sample: int = 32
+    device: str = "auto"
 
     def __post_init__(self):
         _check(self.precision in ("auto", "float32", "bfloat16"), "embed.precision",
@@ -82,6 +101,8 @@ class EmbedParams:
         _check(0.0 < self.parity_min_cosine <= 1.0, "embed.parity_min_cosine",
                f"must be in (0, 1], got {self.parity_min_cosine}")
         _check(self.parity_sample >= 1, "embed.parity_sample", f"must be >= 1, got {self.parity_sample}")
+        _check(self.device in ("auto", "cpu", "cuda"), "embed.device",
+               f"must be auto, cpu or cuda, got {self.device!r}")
 
 
 @dataclass(frozen=True)
@@ -209,14 +230,13 @@ class StanceParams:
                "(e.g. {seed: seeds/labels/test_split.txt})")
         _check(len(self.targets) > 0 and all(isinstance(t, str) and t.strip() for t in self.targets),
                "stance.targets", "must name at least one target, each a non-empty string")
-        _check(self.method in ("embedding-lr", "setfit", "tfidf", "hybrid", "ensemble"), "stance.method",
-               f"must be embedding-lr, setfit, tfidf, hybrid or ensemble, got {self.method!r}")
+        _check(self.method in METHODS, "stance.method", f"must be {_or(METHODS)}, got {self.method!r}")
         _check(0.0 < self.test_fraction < 1.0, "stance.test_fraction",
                f"must be in (0, 1), got {self.test_fraction}")
         _check(self.C == "auto" or (isinstance(self.C, (int, float)) and not isinstance(self.C, bool)
                                     and self.C > 0), "stance.C", f"must be 'auto' or > 0, got {self.C!r}")
-        _check(self.class_weight in ("balanced", "balanced-per-target", "none"), "stance.class_weight",
-               f"must be balanced, balanced-per-target or none, got {self.class_weight!r}")
+        _check(self.class_weight in CLASS_WEIGHTS, "stance.class_weight",
+               f"must be {_or(CLASS_WEIGHTS)}, got {self.class_weight!r}")
         _check(self.cv_folds >= 2, "stance.cv_folds", f"must be >= 2, got {self.cv_folds}")
         _check(self.cv_repeats >= 1, "stance.cv_repeats", f"must be >= 1, got {self.cv_repeats}")
         _check(self.n_bootstrap >= 100, "stance.n_bootstrap", f"must be >= 100, got {self.n_bootstrap}")
@@ -226,8 +246,8 @@ class StanceParams:
                f"must be >= 1, got {self.setfit_max_steps}")
         _check(self.setfit_batch_size >= 2, "stance.setfit_batch_size",
                f"must be >= 2, got {self.setfit_batch_size}")
-        _check(self.article_rule in ("max-evidence", "mean"), "stance.article_rule",
-               f"must be max-evidence or mean, got {self.article_rule!r}")
+        _check(self.article_rule in ARTICLE_RULES, "stance.article_rule",
+               f"must be {_or(ARTICLE_RULES)}, got {self.article_rule!r}")
 
 
 def test_split_files(test_split: Union[str, dict]) -> dict[str, str]:
@@ -287,14 +307,18 @@ def section_from_dict(name: str, raw: Any, where: str = "params.yaml"):
         raise ParamsError(f"{where}: section {name}: {exc}") from None
 
 
-def load_params(path: str | Path | None = "params.yaml", *, missing_ok: bool = True) -> Params:
-    """Load ``params.yaml``; a missing file gives the defaults when ``missing_ok``."""
+DEFAULT_FILE = "params.yaml"
+
+
+def load_params(path: str | Path | None = None) -> Params:
+    """Load a params file. ``path`` given: it must exist (a typo is an error, never silently the
+    defaults). ``None``: ``./params.yaml`` when there is one, else the defaults."""
     if path is None:
-        return Params()
-    p = Path(path)
-    if not p.exists():
-        if missing_ok:
+        if not Path(DEFAULT_FILE).is_file():
             return Params()
+        path = DEFAULT_FILE
+    p = Path(path)
+    if not p.is_file():
         raise ParamsError(f"{p}: params file not found")
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}

@@ -10,7 +10,10 @@ pipeline, and gets:
 * ``topic``/``topic_label``: its dominant topic (the topic holding most of its
   chunks, ties to the lower id) and ``topic_mix`` (share of chunks per topic);
 * ``stance``: per target, the label and probabilities aggregated over its
-  chunks by ``stance.article_rule`` (the rule used for articles);
+  chunks by ``stance.article_rule`` (the rule used for articles), through the
+  one prediction path (:mod:`topicstance.stance.predict`). A models folder
+  without ``stance/`` (``topicstance run`` without ``--stance-model``) gives
+  topics only, with one :class:`NoStanceModelWarning` at ``load``;
 * ``chunks`` (with ``details=True``): each chunk's text, offsets, topic and stance.
 
 Output keeps the input order and count; an empty text gets a record with
@@ -19,6 +22,7 @@ Output keeps the input order and count; an empty text gets a record with
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +31,10 @@ import numpy as np
 from .errors import ModelFileError
 
 _UNSET = object()
+
+
+class NoStanceModelWarning(UserWarning):
+    """The models folder holds a topic model only (``topicstance run`` without ``--stance-model``)."""
 
 
 @dataclass
@@ -69,7 +77,8 @@ class Models:
             pe = self.params["embed"]
             cache = pe["cache_dir"] if self.cache_dir is _UNSET else self.cache_dir
             self._embedder = Embedder(model=pe["model"], precision=self.precision or e.get("precision", "auto"),
-                                      batch_size=pe["batch_size"], cache_dir=cache, show_progress=False)
+                                      batch_size=pe["batch_size"], cache_dir=cache, show_progress=False,
+                                      device=pe.get("device", "auto"))
             if self._embedder.info.weights_sha256 != e["weights_sha256"]:
                 raise ModelFileError(f"{self.path}: models were trained on embeddings of weights "
                                      f"{e['weights_sha256'][:12]}..., but {pe['model']!r} resolves to "
@@ -83,32 +92,33 @@ class Models:
             self._tokenizer = load_tokenizer(self.params["embed"]["model"])
         return self._tokenizer
 
-    def chunk(self, texts: list[str]) -> list[list]:
-        from .chunk import chunk_text
+    def chunk(self, texts: list[str]):
+        """The chunks of ``texts`` at the manifest's ``chunk.max_tokens`` / ``overlap_sentences``
+        (:func:`topicstance.stance.predict.chunk_texts`)."""
+        from .stance.predict import chunk_texts
 
         pc = self.params["chunk"]
-        tok = self.tokenizer()
-        return [chunk_text(t, tok, pc["max_tokens"], pc["overlap_sentences"]) if t.strip() else [] for t in texts]
+        return chunk_texts(texts, self.tokenizer(), pc["max_tokens"], pc["overlap_sentences"])
 
     # ---------------------------------------------------------------- predict
     def predict(self, texts, *, details: bool = False, targets: list[str] | None = None) -> list[dict]:
-        from .stance import CLASSES
-        from .stance.aggregate import aggregate, label_of
+        """One record per text, in order (see the module doc)."""
+        from .stance.predict import predict_stance
 
         if isinstance(texts, str):
             raise TypeError("predict takes a list of texts; wrap a single text in a list")
         texts = ["" if t is None else str(t) for t in texts]
-        targets = list(targets) if targets else self.targets
-        per_text = self.chunk(texts)
-        flat = [c for cs in per_text for c in cs]
-        owner = np.array([i for i, cs in enumerate(per_text) for _ in cs], dtype=np.int64)
-        ctexts = [c.text for c in flat]
-        vecs = self.embedder().encode(ctexts) if flat else np.zeros((0, 1), dtype=np.float32)
-        topics = self.topics.predict(vecs) if flat else np.zeros(0, dtype=np.int64)
-        probs = {t: (self.stance.predict_proba(ctexts, [t] * len(ctexts), embeddings=vecs) if flat
-                     else np.zeros((0, 3))) for t in targets}
-        ntok = np.array([c.n_tokens for c in flat], dtype=float)
-        rule = self.params["stance"]["article_rule"]
+        chunks = self.chunk(texts)
+        owner = chunks["owner"].to_numpy(dtype=np.int64)
+        vecs = self.embedder().encode(chunks["text"].tolist()) if len(chunks) else np.zeros((0, 1), dtype=np.float32)
+        topics = self.topics.predict(vecs) if len(chunks) else np.zeros(0, dtype=np.int64)
+        per_chunk = per_text = None
+        if self.stance is not None:
+            targets = list(targets) if targets else self.targets
+            per_chunk, per_text = predict_stance(self.stance, chunks, targets, rule=self.params["stance"]["article_rule"],
+                                                 embeddings=vecs if self.stance.uses_frozen_embeddings else None)
+            per_text = {(int(r.owner), r.target): r for r in per_text.itertuples(index=False)}
+            per_chunk = {(int(r.chunk_index), r.target): r for r in per_chunk.itertuples(index=False)}
         out = []
         for i, text in enumerate(texts):
             m = owner == i
@@ -124,25 +134,26 @@ class Models:
             real = [(c, -k) for k, c in zip(ids, counts) if k >= 0]
             dom = int(-max(real)[1]) if real else -1
             rec.update({"topic": dom, "topic_label": self.topics.label_of(dom), "topic_mix": mix})
-            st = {}
-            for t in targets:
-                p, _ = aggregate(probs[t][m], weights=ntok[m], rule=rule)
-                st[t] = {"stance": label_of(p), **{f"p_{c.lower()}": round(float(v), 6) for c, v in zip(CLASSES, p)}}
-            rec["stance"] = st
+            rec["stance"] = {} if per_text is None else {t: _stance_record(per_text[(i, t)]) for t in targets}
             if details:
                 rows = []
                 for j in np.nonzero(m)[0]:
-                    c = flat[j]
-                    row = {"text": c.text, "char_start": c.char_start, "char_end": c.char_end, "n_tokens": c.n_tokens,
-                           "topic": int(topics[j]), "topic_label": self.topics.label_of(int(topics[j])), "stance": {}}
-                    for t in targets:
-                        p = probs[t][j]
-                        row["stance"][t] = {"stance": CLASSES[int(np.argmax(p))],
-                                            **{f"p_{c2.lower()}": round(float(v), 6) for c2, v in zip(CLASSES, p)}}
+                    c = chunks.iloc[j]
+                    row = {"text": c["text"], "char_start": int(c["char_start"]), "char_end": int(c["char_end"]),
+                           "n_tokens": int(c["n_tokens"]), "topic": int(topics[j]),
+                           "topic_label": self.topics.label_of(int(topics[j])), "stance": {}}
+                    if per_chunk is not None:
+                        for t in targets:
+                            row["stance"][t] = _stance_record(per_chunk[(int(j), t)])
                     rows.append(row)
                 rec["chunks"] = rows
             out.append(rec)
         return out
+
+
+def _stance_record(r) -> dict:
+    return {"stance": r.stance, "p_favor": round(float(r.p_favor), 6), "p_against": round(float(r.p_against), 6),
+            "p_none": round(float(r.p_none), 6)}
 
 
 def load(path: str | Path = "models", *, cache_dir=_UNSET, precision: str | None = None) -> Models:
@@ -158,11 +169,16 @@ def load(path: str | Path = "models", *, cache_dir=_UNSET, precision: str | None
     m = mf.verify(d)
     times.verify = time.perf_counter() - t1
     t2 = time.perf_counter()
-    if not (d / "topics").is_dir() or not (d / "stance").is_dir():
-        raise ModelFileError(f"{d}: needs both topics/ and stance/ model folders")
+    if not (d / "topics").is_dir():
+        raise ModelFileError(f"{d}: no topics/ model folder (run `dvc repro` or `topicstance run`)")
     topics = load_topics(d / "topics", verify=False)  # already verified against the manifest
     sc = m["params"]["embed"]["cache_dir"] if cache_dir is _UNSET else cache_dir
-    stance = StanceClassifier.load(d / "stance", cache_dir=sc, precision=precision)
+    stance = None
+    if (d / "stance").is_dir():
+        stance = StanceClassifier.load(d / "stance", cache_dir=sc, precision=precision)
+    else:
+        warnings.warn(f"{d}: no stance model (stance/); predictions hold topics only", NoStanceModelWarning,
+                      stacklevel=2)
     times.model_reads = time.perf_counter() - t2
     return Models(path=d, manifest=m, topics=topics, stance=stance, times=times, cache_dir=cache_dir,
                   precision=precision)

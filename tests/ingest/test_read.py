@@ -94,7 +94,7 @@ def test_jsonl_bad_line_is_skipped_and_reported(tmp_path):
 def test_csv_with_broken_quoting_is_a_clear_error(tmp_path):
     p = tmp_path / "t.csv"
     p.write_text('id,text\n1,"fine"\n2,"broken, "quote" here\n3,x,y,z\n')
-    with pytest.raises(InputError, match=r"t\.csv: malformed CSV"):
+    with pytest.raises(InputError, match=r"t\.csv: line 3: malformed CSV"):
         _ingest(p)
 
 

@@ -12,8 +12,8 @@ BODY = ("Officials in Kyiv said air defences shot down most of the drones overni
 
 
 def _ingest(corpus, out):
-    r = subprocess.run([sys.executable, "-m", "topicstance.cli", "ingest", str(corpus), "--out", str(out),
-                        "--params", "none.yaml"], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "topicstance.cli", "ingest", str(corpus), "--out", str(out)],
+                       capture_output=True, text=True, cwd=Path(out).parent)  # no params.yaml there: the defaults
     return r
 
 

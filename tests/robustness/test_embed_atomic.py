@@ -23,12 +23,12 @@ def _chunks(path, n=400):
 
 
 def _embed(chunks, out, cache, report=None):
-    cmd = [sys.executable, "-m", "topicstance.cli", "embed", str(chunks), "--out", str(out),
-           "--params", "none.yaml"]
+    cmd = [sys.executable, "-m", "topicstance.cli", "embed", str(chunks), "--out", str(out)]
     if report:
         cmd += ["--report", str(report)]
     env = dict(os.environ, TOPICSTANCE_CACHE=str(cache))
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=chunks.parent)  # no params.yaml there: the defaults
 
 
 def _rows(db):

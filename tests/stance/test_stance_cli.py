@@ -19,7 +19,7 @@ def run(*args) -> int:
 def split_labels(tmp_path, params_file):
     p = tmp_path / "labels.csv"
     make_labels(per_template=4).to_csv(p, index=False)
-    assert run("split", p, "--params", params_file) == 0
+    assert run("split", p, "--in-place", "--params", params_file) == 0
     return p
 
 
@@ -116,7 +116,7 @@ def test_unknown_stance_is_one_line_naming_file_and_row(tmp_path, params_file, c
     df.to_csv(tmp_path / "bad.csv", index=False)
     assert run("train", tmp_path / "bad.csv", "--out", tmp_path / "m", "--params", params_file) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "topicstance: error: " + f"{tmp_path / 'bad.csv'}: row 7: unknown stance 'maybe' (expected FAVOR, AGAINST or NONE)"
+    assert err == "topicstance: error: " + f"{tmp_path / 'bad.csv'}: line 7: unknown stance 'maybe' (expected FAVOR, AGAINST or NONE)"
 
 
 def test_suggest_leaves_out_labelled_units_and_leaves_stance_empty(tmp_path, model, split_labels, params_file):
@@ -203,7 +203,7 @@ stance:
 """)
     lab = tmp_path / "labels.csv"
     df.to_csv(lab, index=False)
-    assert run("split", lab, "--params", params) == 0
+    assert run("split", lab, "--in-place", "--params", params) == 0
     assert run("train", lab, "--out", tmp_path / "m", "--split", "train", "--method", "tfidf", "--params", params) == 0
     assert run("evaluate", lab, "--model", tmp_path / "m", "--reports", tmp_path / "rep", "--params", params) == 0
     m = json.loads((tmp_path / "rep" / "stance_metrics.json").read_text())

@@ -14,7 +14,7 @@ def _write(tmp_path, df, name="l.csv"):
 def test_unknown_stance_names_file_and_row(tmp_path, labels):
     labels.loc[3, "stance"] = "PRO"
     p = _write(tmp_path, labels)
-    with pytest.raises(InputError, match=r"l\.csv: row 5: unknown stance 'PRO'"):
+    with pytest.raises(InputError, match=r"l\.csv: line 5: unknown stance 'PRO'"):
         read_labels(p)
 
 
@@ -27,7 +27,7 @@ def test_missing_column_is_named(tmp_path, labels):
 def test_empty_text_names_the_row(tmp_path, labels):
     labels.loc[0, "text"] = "  "
     p = _write(tmp_path, labels)
-    with pytest.raises(InputError, match=r"row 2: column 'text' is empty"):
+    with pytest.raises(InputError, match=r"line 2: column 'text' is empty"):
         read_labels(p)
 
 
@@ -45,7 +45,7 @@ def test_exact_duplicates_are_skipped_and_counted(tmp_path, labels):
 def test_conflicting_duplicate_is_an_error_naming_both_rows(tmp_path, labels):
     extra = labels.iloc[[0]].assign(stance="NONE" if labels.iloc[0]["stance"] != "NONE" else "FAVOR")
     p = _write(tmp_path, pd.concat([labels, extra]))
-    with pytest.raises(InputError, match=rf"rows 2 and {len(labels) + 2}"):
+    with pytest.raises(InputError, match=rf"lines 2 and {len(labels) + 2}"):
         read_labels(p)
 
 

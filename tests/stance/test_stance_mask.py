@@ -35,7 +35,8 @@ def test_masking_carries_a_stance_learnt_for_one_target_to_another(tmp_path):
     held = [tpl.format(t="Ukraine", x=FILLERS[4]) for tpl in AGAINST]
     p, pred = {}, {}
     for mask in (True, False):
-        clf = StanceClassifier(method="hybrid", cache_dir=str(tmp_path), precision="float32", mask_targets=mask)
+        clf = StanceClassifier(method="hybrid", cache_dir=str(tmp_path), precision="float32", mask_targets=mask,
+                               class_weight="balanced")
         clf.fit(df["text"].tolist(), df["target"].tolist(), df["stance"].tolist())
         p[mask] = clf.predict_proba(held, ["Ukraine"] * len(held))[:, 1]
         pred[mask] = clf.predict(held, ["Ukraine"] * len(held))

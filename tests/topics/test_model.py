@@ -39,7 +39,7 @@ def test_reducer_and_clusterer_are_swappable_by_duck_typing(blobs):
     texts, X, y = blobs
     m = TopicModel(reducer=PCA(n_components=3), clusterer=KMeans(4, n_init=5, random_state=0),
                    min_cluster_size=5).fit(texts, X)
-    ref = KMeans(4, n_init=5, random_state=0).fit(PCA(n_components=3).fit_transform(m._train_X)).labels_
+    ref = KMeans(4, n_init=5, random_state=0).fit(PCA(n_components=3).fit_transform(m.train_embeddings_)).labels_
     assert adjusted_rand_score(ref, m.labels_raw_) == 1.0
     assert (m.labels_raw_ >= 0).all() and m.n_topics_ == 4
 

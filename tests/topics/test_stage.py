@@ -80,12 +80,17 @@ def test_rerun_keeps_ids_and_applies_overrides(project):
         _run(root, data)
 
 
+def _empty(tmp_path):
+    (tmp_path / "empty.yaml").write_text("{}\n")
+    return tmp_path / "empty.yaml"
+
+
 def test_cli_fit_and_cut(project, tmp_path, capsys):
     root, data, _, n_art = project
     rc = main(["topics", "fit", "--chunks", str(data / "chunks.parquet"), "--embeddings", str(data / "embeddings"),
                "--articles", str(data / "articles.parquet"), "--duplicates", str(data / "duplicates.parquet"),
                "--models", str(root / "models"), "--data", str(data), "--reports", str(root / "reports"),
-               "--params", str(tmp_path / "missing.yaml"), "--overrides", str(tmp_path / "none.yaml")])
+               "--params", str(_empty(tmp_path)), "--overrides", str(tmp_path / "none.yaml")])
     assert rc == 0
     out = tmp_path / "cut.csv"
     assert main(["topics", "cut", str(root), "--n-topics", "2", "--out", str(out)]) == 0

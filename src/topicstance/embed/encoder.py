@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ParamsError
+from ..params import EmbedParams
 from .cache import EmbeddingCache, cache_key
 from .fused import SUPPORTED_POOLING
 from .fused import build as build_fused
-from .model import ModelInfo, cpu_supports_bf16, load_sentence_transformer, read_model_info
+from .model import ModelInfo, cpu_supports_bf16, load_sentence_transformer, read_model_info, resolve_device
 
 # Texts for the precision parity check when a corpus gives too few of its own.
 PROBE_TEXTS = [
@@ -69,10 +70,11 @@ class Embedder:
     Parameters mirror the ``embed`` section of params.yaml.
     """
 
-    def __init__(self, model: str = "all-MiniLM-L6-v2", precision: str = "auto", batch_size: int = 32,
-                 cache_dir: str | Path | None = ".cache/embeddings", parity_min_cosine: float = 0.995,
-                 parity_sample: int = 32, show_progress: bool | None = None, block_size: int = 128,
-                 fused: bool = True):
+    def __init__(self, model: str = EmbedParams.model, precision: str = EmbedParams.precision,
+                 batch_size: int = EmbedParams.batch_size, cache_dir: str | Path | None = EmbedParams.cache_dir,
+                 parity_min_cosine: float = EmbedParams.parity_min_cosine,
+                 parity_sample: int = EmbedParams.parity_sample, show_progress: bool | None = None,
+                 block_size: int = 128, fused: bool = True, device: str = EmbedParams.device):
         if precision not in ("auto", "float32", "bfloat16"):
             raise ParamsError(f"parameter embed.precision: must be auto, float32 or bfloat16, got {precision!r}")
         self.model = model
@@ -84,6 +86,8 @@ class Embedder:
         self.show_progress = show_progress
         self.block_size = block_size
         self.fused = fused
+        self.device = device
+        self._device: str | None = None
         self._st = None
         self._st_bf16 = None
         self._fused = None
@@ -92,6 +96,14 @@ class Embedder:
         self.stats = EncodeStats()
 
     # -- identity -------------------------------------------------------
+    @property
+    def device_(self) -> str:
+        """The device ``device`` resolves to (``auto``: CUDA when torch sees one, else the CPU)."""
+        if self._device is None:
+            self._device = resolve_device(self.device)
+            self.stats.extra["device"] = self._device
+        return self._device
+
     @property
     def info(self) -> ModelInfo:
         if self._info is None:
@@ -104,6 +116,8 @@ class Embedder:
                "precision": precision}
         if precision == "bfloat16" and self.fused and i.pooling in SUPPORTED_POOLING:
             key["kernel"] = "fused-jit"  # embed/fused.py; its vectors differ from encode's in the 4th decimal
+        if self.device_ != "cpu":
+            key["device"] = self.device_  # CPU keys stay as they were
         ident = json.dumps(key, sort_keys=True)
         return hashlib.sha256(ident.encode()).hexdigest()
 
@@ -118,10 +132,8 @@ class Embedder:
     def _model(self):
         if self._st is None:
             t0 = time.perf_counter()
-            import torch
-
-            torch.set_num_threads(max(1, os.cpu_count() or 1))
-            self._st = load_sentence_transformer(self.model)
+            # threads: torch's own setting, i.e. OMP_NUM_THREADS or the user's torch.set_num_threads
+            self._st = load_sentence_transformer(self.model, device=self.device_)
             self._st.eval()
             self.stats.load_seconds += time.perf_counter() - t0
         return self._st
@@ -165,6 +177,9 @@ class Embedder:
     def _decide_precision(self, sample: list[str]) -> str:
         if self.precision != "auto":
             return self.precision
+        if self.device_ != "cpu":
+            self.stats.extra["precision_reason"] = f"auto on {self.device_}: float32"
+            return "float32"
         if not cpu_supports_bf16():
             self.stats.extra["precision_reason"] = "cpu has no native bfloat16"
             return "float32"
@@ -217,7 +232,7 @@ class Embedder:
     def _tentative_precision(self) -> str:
         if self.precision != "auto":
             return self.precision
-        return "bfloat16" if cpu_supports_bf16() else "float32"
+        return "bfloat16" if self.device_ == "cpu" and cpu_supports_bf16() else "float32"
 
     def _lookup(self, uniq: list[str], precision: str) -> tuple[dict, list[str]]:
         ch = self.config_hash(precision)

@@ -125,7 +125,7 @@ def load_tokenizer(name: str):
         return RustTokenizer(path / "tokenizer.json")
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(str(path))
+    return AutoTokenizer.from_pretrained(str(path), local_files_only=True)
 
 
 def cpu_supports_bf16() -> bool:
@@ -144,8 +144,27 @@ def cpu_supports_bf16() -> bool:
         return False
 
 
-def load_sentence_transformer(name: str):
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(device: str = "auto") -> str:
+    """``embed.device``: ``cpu``; ``cuda`` (an error when torch sees no CUDA GPU); ``auto``: CUDA
+    when torch sees a GPU, else the CPU."""
+    if device not in DEVICES:
+        raise ParamsError(f"parameter embed.device: must be auto, cpu or cuda, got {device!r}")
+    if device == "cpu":
+        return "cpu"
+    import torch
+
+    has_cuda = bool(torch.cuda.is_available())
+    if device == "cuda" and not has_cuda:
+        raise ParamsError(f"parameter embed.device: cuda, but torch {torch.__version__} sees no CUDA GPU; "
+                          "use auto or cpu")
+    return "cuda" if has_cuda else "cpu"
+
+
+def load_sentence_transformer(name: str, device: str = "cpu"):
     from sentence_transformers import SentenceTransformer
 
     path = resolve_model_path(name)
-    return SentenceTransformer(str(path), device="cpu", local_files_only=True, trust_remote_code=False)
+    return SentenceTransformer(str(path), device=device, local_files_only=True, trust_remote_code=False)

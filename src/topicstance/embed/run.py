@@ -6,20 +6,25 @@ from pathlib import Path
 
 from .. import schema
 from ..chunk import check_chunker
+from ..io import check_outputs, writes
 from ..params import EmbedParams
 from .encoder import Embedder
+from .model import resolve_device
 from .store import write_embeddings
 
 
 def make_embedder(p: EmbedParams, *, show_progress: bool | None = None) -> Embedder:
     return Embedder(model=p.model, precision=p.precision, batch_size=p.batch_size, cache_dir=p.cache_dir,
                     parity_min_cosine=p.parity_min_cosine, parity_sample=p.parity_sample,
-                    show_progress=show_progress)
+                    show_progress=show_progress, device=p.device)
 
 
+@writes("embed", inputs=("chunks_path",))
 def embed_chunks(chunks_path: str | Path, out_dir: str | Path, p: EmbedParams) -> dict:
     """Embed every chunk; returns the run's stats (hits, misses, times, precision)."""
     t0 = time.perf_counter()
+    check_outputs(folders=[out_dir])
+    device = resolve_device(p.device)  # an unavailable cuda fails here, before any work
     chunks = schema.read_table(chunks_path, schema.CHUNKS, unique="chunk_id")
     info = make_embedder(p).info
     check_chunker(chunks_path, p.model, info.weights_sha256)
@@ -42,6 +47,7 @@ def embed_chunks(chunks_path: str | Path, out_dir: str | Path, p: EmbedParams) -
         "pooling": info.pooling,
         "normalized": True,
         "precision": stats["precision"],
+        "device": device,
         "dtype": "float32",
         "n_chunks": int(vectors.shape[0]),
     }

@@ -12,9 +12,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..io import atomic_path, dumps_json, read_json
+from ..io import atomic_path, dumps_json, read_json, recognise_layout, writes
+
+FILES = ("vectors.npy", "chunk_ids.parquet", "meta.json")
+# a folder written before output markers existed: these files and nothing else
+recognise_layout("embed", lambda d, names: set(names) <= set(FILES))
 
 
+@writes("embed")
 def write_embeddings(out_dir: str | Path, chunk_ids: list[str], vectors: np.ndarray, meta: dict) -> Path:
     out_dir = Path(out_dir)
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from .. import schema
 from ..errors import InputError
-from ..io import write_json, write_parquet
+from ..io import check_outputs, write_json, write_parquet, writes
 from ..params import IngestParams
 from . import dates
 from .dedup import find_duplicates
@@ -74,7 +74,7 @@ def _table_dates(corpus: Path, docs: list[RawDoc], p: IngestParams) -> dates.Sco
 def ingest_corpus(corpus: str | Path, p: IngestParams) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
     """Read, clean, split and deduplicate a corpus; return (articles, duplicates, paragraphs, report)."""
     log = ReadLog()
-    kind, docs = read_corpus(corpus, log, outlet_column=p.outlet_column)
+    kind, docs = read_corpus(corpus, log, columns=p.columns, outlet_column=p.outlet_column)
     articles: list[dict] = []
     paragraphs: list[dict] = []
     truncated: list[dict] = []
@@ -210,8 +210,13 @@ def _article_ids(doc: RawDoc, n: int, kind: str) -> list[str]:
     return [f"{doc.source}#{k + 1:03d}" for k in range(n)]
 
 
+OUTPUT_FILES = ("articles.parquet", "duplicates.parquet", "paragraphs.parquet", "skipped.parquet")
+
+
+@writes("ingest", inputs=("corpus",))
 def write_ingest(corpus: str | Path, out_dir: str | Path, p: IngestParams, report_path: str | Path | None = None) -> dict:
     out = Path(out_dir)
+    check_outputs(files=[out / n for n in OUTPUT_FILES] + [Path(report_path) if report_path else out / "ingest.json"])
     adf, ddf, pdf, report = ingest_corpus(corpus, p)
     write_parquet(out / "articles.parquet", adf)
     write_parquet(out / "duplicates.parquet", ddf)

@@ -1,13 +1,13 @@
 """Read a corpus: a folder of .txt/.md files, or a CSV/JSONL/Parquet table.
 
 Yields raw records and records every skipped file or row with its reason.
-Symlinks that lead outside the corpus folder are never followed. Each record
-carries its outlet (see :mod:`.outlets`): a table's outlet column, or the
-folder's ``outlets.csv`` sidecar.
+Symlinks that lead outside the corpus folder are never followed. Tables are
+read by :func:`topicstance.tables.read_table` (the rules every user table follows).
+Each record carries its outlet (see :mod:`.outlets`): a table's outlet column, or
+the folder's ``outlets.csv`` sidecar.
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,8 +47,10 @@ class ReadLog:
     outlet_map: OutletMap | None = None
 
 
-def read_corpus(corpus: str | Path, log: ReadLog, outlet_column: str = DEFAULT_COLUMN) -> tuple[str, list[RawDoc]]:
-    """Return ``(kind, docs)`` where kind is 'folder' or 'table'. ``outlet_column``: the table
+def read_corpus(corpus: str | Path, log: ReadLog, columns: dict | None = None,
+                outlet_column: str = DEFAULT_COLUMN) -> tuple[str, list[RawDoc]]:
+    """Return ``(kind, docs)`` where kind is 'folder' or 'table'; ``columns`` maps a table's own
+    column names (``{"text": "body"}``, see :mod:`topicstance.tables`); ``outlet_column``: the table
     column that holds the outlet (a column named other than the default must exist)."""
     p = Path(corpus)
     if not p.exists() and not p.is_symlink():
@@ -57,7 +59,7 @@ def read_corpus(corpus: str | Path, log: ReadLog, outlet_column: str = DEFAULT_C
         return "folder", list(_read_folder(p, log))
     suf = p.suffix.lower()
     if suf in TABLE_SUFFIXES:
-        return "table", _read_table(p, log, outlet_column)
+        return "table", _read_table(p, log, columns, outlet_column)
     if suf in TEXT_SUFFIXES:
         return "folder", list(_read_files(p.parent, [p], log))
     raise InputError(f"{p}: unsupported corpus file type {suf or '(none)'}; "
@@ -134,46 +136,15 @@ def _inside(target: Path, root: Path) -> bool:
         return False
 
 
-def _read_table(p: Path, log: ReadLog, outlet_column: str = DEFAULT_COLUMN) -> list[RawDoc]:
-    suf = p.suffix.lower()
+def _read_table(p: Path, log: ReadLog, columns: dict | None = None, outlet_column: str = DEFAULT_COLUMN) -> list[RawDoc]:
+    from ..tables import read_table
+
     log.files_read += 1
-    if suf == ".csv":
-        try:
-            df = pd.read_csv(p, dtype=object, keep_default_na=True, encoding_errors="strict")
-        except UnicodeDecodeError:
-            df = pd.read_csv(p, dtype=object, keep_default_na=True, encoding="cp1252")
-            log.fallbacks.append({"file": p.name, "encoding": "cp1252"})
-        except pd.errors.ParserError as exc:
-            raise InputError(f"{p}: malformed CSV ({str(exc).strip().splitlines()[-1]})") from None
-        except pd.errors.EmptyDataError:
-            raise InputError(f"{p}: empty table") from None
-        rows = [(i + 2, r) for i, r in enumerate(df.to_dict("records"))]  # line numbers (header = 1)
-        unit = "line"
-    elif suf == ".jsonl":
-        rows, unit = [], "line"
-        with open(p, "rb") as fh:
-            for no, raw in enumerate(fh, start=1):
-                if not raw.strip():
-                    continue
-                try:
-                    obj = json.loads(raw.decode("utf-8"))
-                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                    log.skipped.append({"file": p.name, "row": no, "reason": f"bad JSON line ({exc.__class__.__name__})"})
-                    continue
-                if not isinstance(obj, dict):
-                    log.skipped.append({"file": p.name, "row": no, "reason": "JSON line is not an object"})
-                    continue
-                rows.append((no, obj))
-        df = pd.DataFrame([r for _, r in rows])
-    else:
-        try:
-            df = pd.read_parquet(p)
-        except Exception as exc:  # noqa: BLE001
-            raise InputError(f"{p}: not a readable Parquet file ({type(exc).__name__})") from None
-        rows = [(i, r) for i, r in enumerate(df.to_dict("records"))]
-        unit = "row"
-    if "text" not in df.columns:
-        raise InputError(f"{p}: no 'text' column (columns: {', '.join(map(str, df.columns)) or 'none'})")
+    t = read_table(p, columns=columns, require=("text",))
+    if t.encoding != "utf-8":
+        log.fallbacks.append({"file": p.name, "encoding": t.encoding})
+    log.skipped += t.skipped
+    rows, unit, df = list(zip(t.lines, t.df.to_dict("records"))), t.unit, t.df
     has_outlet = outlet_column in df.columns
     if not has_outlet and outlet_column != DEFAULT_COLUMN:
         raise InputError(f"{p}: no {outlet_column!r} column for the outlet (ingest.outlet_column / --outlet-col; "

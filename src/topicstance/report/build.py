@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..io import write_text
+from ..io import write_text, writes
 from ..params import ReportParams
 from . import figures, views
 from .html_map import build_map_html
@@ -24,7 +24,7 @@ def _topics_table(models_dir: Path) -> tuple[pd.DataFrame, dict]:
     meta = json.loads((models_dir / "topics" / "model.json").read_text(encoding="utf-8"))
     rows = [{"id": int(t["id"]), "label": t["label"], "size": int(t["size"]),
              "keywords": [(w, float(s)) for w, s in t["keywords"]]} for t in meta["topics"]]
-    return pd.DataFrame(rows), meta
+    return pd.DataFrame(rows, columns=["id", "label", "size", "keywords"]), meta
 
 
 def stance_by_topic(stance: pd.DataFrame, topics: pd.DataFrame, labels: dict[int, str]) -> pd.DataFrame:
@@ -47,6 +47,7 @@ def stance_by_topic(stance: pd.DataFrame, topics: pd.DataFrame, labels: dict[int
     return share
 
 
+@writes("report")
 def build_report(data_dir: str | Path, models_dir: str | Path, reports_dir: str | Path, p: ReportParams,
                  targets: list[str], period: str = "month") -> dict:
     data_dir, models_dir, reports_dir = Path(data_dir), Path(models_dir), Path(reports_dir)

@@ -15,13 +15,18 @@ Modules, one job each:
 * :mod:`.evaluate`   the evaluate stage (test split, CV, learning curve, baselines)
 * :mod:`.apply`      the apply stage (every chunk x target, then articles)
 * :mod:`.suggest`    active learning: uncertain and diverse units to annotate next
-* :mod:`.cli`        the ``topicstance stance ...`` commands
+
+The ``topicstance stance ...`` commands live in :mod:`topicstance.cli.stance`.
 """
 from __future__ import annotations
 
 CLASSES = ("FAVOR", "AGAINST", "NONE")  # the column order of every probability matrix
+# the one list of each choice: params.py, the CLI and the classifier read these
+METHODS = ("tfidf", "embedding-lr", "hybrid", "setfit", "ensemble")
+CLASS_WEIGHTS = ("balanced", "balanced-per-target", "none")
+ARTICLE_RULES = ("max-evidence", "mean")
 
-__all__ = ["CLASSES", "StanceClassifier"]
+__all__ = ["CLASSES", "METHODS", "CLASS_WEIGHTS", "ARTICLE_RULES", "StanceClassifier"]
 
 
 def __getattr__(name: str):

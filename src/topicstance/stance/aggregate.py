@@ -20,9 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ParamsError
+from . import ARTICLE_RULES as RULES
 from . import CLASSES
-
-RULES = ("max-evidence", "mean")
 
 
 def aggregate(proba: np.ndarray, weights=None, rule: str = "max-evidence") -> tuple[np.ndarray, int]:

@@ -2,8 +2,8 @@
 
 ``data/stance.parquet``: one row per (chunk, target) with the STANCE contract
 columns. ``data/article_stance.parquet``: one row per (article, target),
-aggregated from that article's chunks by ``stance.article_rule`` (see
-:mod:`.aggregate`), with ``n_chunks``, ``n_favor_chunks``, ``n_against_chunks``
+aggregated from that article's chunks by ``stance.article_rule`` through the
+one prediction path (:func:`.predict.predict_stance`, :mod:`.aggregate`), with ``n_chunks``, ``n_favor_chunks``, ``n_against_chunks``
 and the deciding ``evidence_chunk_id`` (empty for ``mean``).
 
 Frozen-embedding methods (``embedding-lr``, ``hybrid``) reuse the embed stage's
@@ -13,17 +13,16 @@ counted. ``setfit`` and ``ensemble`` must encode with their fine-tuned body.
 """
 from __future__ import annotations
 
-import sys
+import logging
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .. import schema
-from ..io import write_parquet
-from . import CLASSES
-from .aggregate import aggregate, label_of
+from ..io import check_outputs, write_parquet, writes
 
+_LOG = logging.getLogger(__name__)
 ARTICLE_COLUMNS = ["article_id", "target", "stance", "p_favor", "p_against", "p_none", "n_chunks",
                    "n_favor_chunks", "n_against_chunks", "evidence_chunk_id"]
 
@@ -40,8 +39,7 @@ def chunk_embeddings(clf, chunks: pd.DataFrame, embeddings_dir) -> tuple[np.ndar
 
     meta = load_meta(embeddings_dir)
     if meta.get("weights_sha256") != clf.embedding_sha256_ or int(meta.get("dimension", -1)) != clf.embedding_dim_:
-        print(f"stance apply: {embeddings_dir} holds vectors of other model weights; encoding the chunks again",
-              file=sys.stderr)
+        _LOG.warning(f"stance apply: {embeddings_dir} holds vectors of other model weights; encoding the chunks again")
         stats["embeddings_encoded"] = len(chunks)
         return None, stats
     ids, vecs = load_embeddings(embeddings_dir)
@@ -57,41 +55,36 @@ def chunk_embeddings(clf, chunks: pd.DataFrame, embeddings_dir) -> tuple[np.ndar
     return out, stats
 
 
-def article_stance(stance: pd.DataFrame, chunks: pd.DataFrame, rule: str) -> pd.DataFrame:
-    ntok = dict(zip(chunks["chunk_id"], chunks["n_tokens"]))
-    order = dict(zip(chunks["chunk_id"], chunks["position"]))
-    rows = []
-    df = stance.assign(_pos=stance["chunk_id"].map(order))
-    for (aid, tgt), g in df.sort_values(["article_id", "target", "_pos"]).groupby(["article_id", "target"], sort=True):
-        P = g[["p_favor", "p_against", "p_none"]].to_numpy()
-        p, i = aggregate(P, weights=g["chunk_id"].map(ntok).to_numpy(), rule=rule)
-        rows.append({"article_id": aid, "target": tgt, "stance": label_of(p), "p_favor": float(p[0]),
-                     "p_against": float(p[1]), "p_none": float(p[2]), "n_chunks": int(len(g)),
-                     "n_favor_chunks": int((g["stance"] == "FAVOR").sum()),
-                     "n_against_chunks": int((g["stance"] == "AGAINST").sum()),
-                     "evidence_chunk_id": g["chunk_id"].iloc[i] if i >= 0 else ""})
-    return pd.DataFrame(rows, columns=ARTICLE_COLUMNS)
+def article_stance(per_article: pd.DataFrame, chunks: pd.DataFrame) -> pd.DataFrame:
+    """``data/article_stance.parquet`` from :func:`.predict.predict_stance`'s per-owner rows."""
+    ids = chunks["chunk_id"].tolist()
+    ev = per_article["evidence"].to_numpy()
+    return pd.DataFrame({
+        "article_id": per_article["owner"].to_numpy(), "target": per_article["target"].to_numpy(),
+        "stance": per_article["stance"].to_numpy(), "p_favor": per_article["p_favor"].to_numpy(dtype=float),
+        "p_against": per_article["p_against"].to_numpy(dtype=float),
+        "p_none": per_article["p_none"].to_numpy(dtype=float), "n_chunks": per_article["n_chunks"].to_numpy(),
+        "n_favor_chunks": per_article["n_favor_chunks"].to_numpy(),
+        "n_against_chunks": per_article["n_against_chunks"].to_numpy(),
+        "evidence_chunk_id": [ids[i] if i >= 0 else "" for i in ev]}, columns=ARTICLE_COLUMNS)
 
 
+@writes("stance apply", inputs=("model_dir", "chunks_path", "embeddings_dir"))
 def apply_stance(model_dir, chunks_path, embeddings_dir, out_path, articles_out, params) -> dict:
     from .classifier import StanceClassifier
+    from .predict import predict_stance
 
+    check_outputs(files=[out_path, articles_out])
     chunks = schema.read_table(chunks_path, schema.CHUNKS, unique="chunk_id")
     clf = StanceClassifier.load(model_dir, cache_dir=params.embed.cache_dir)
     vecs, stats = chunk_embeddings(clf, chunks, embeddings_dir)
-    texts = chunks["text"].tolist()
-    parts = []
-    for target in params.stance.targets:
-        P = clf.predict_proba(texts, [target] * len(texts), embeddings=vecs)
-        parts.append(pd.DataFrame({
-            "chunk_id": chunks["chunk_id"].to_numpy(), "article_id": chunks["article_id"].to_numpy(),
-            "target": target, "stance": np.array(CLASSES, dtype=object)[P.argmax(axis=1)] if len(P) else [],
-            "p_favor": P[:, 0], "p_against": P[:, 1], "p_none": P[:, 2]}))
-    stance = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(schema.STANCE))
+    per_chunk, per_article = predict_stance(clf, chunks.assign(owner=chunks["article_id"]), list(params.stance.targets),
+                                            rule=params.stance.article_rule, embeddings=vecs)
+    stance = per_chunk[list(schema.STANCE)].copy() if len(per_chunk) else pd.DataFrame(columns=list(schema.STANCE))
     stance["stance"] = stance["stance"].astype(str)
     schema.validate(stance, schema.STANCE, out_path)
     write_parquet(out_path, stance)
-    arts = article_stance(stance, chunks, params.stance.article_rule)
+    arts = article_stance(per_article, chunks)
     write_parquet(articles_out, arts)
     stats.update({"chunks": int(len(chunks)), "targets": list(params.stance.targets), "rows": int(len(stance)),
                   "articles": int(arts["article_id"].nunique()) if len(arts) else 0,

@@ -34,23 +34,23 @@ the common ones: the choice for a model judged on balanced data.
 """
 from __future__ import annotations
 
-import sys
+import logging
 import time
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ..errors import InputError, ParamsError
-from . import CLASSES
+from ..errors import InputError, ModelFileError, ParamsError
+from ..params import EmbedParams, StanceParams
+from . import CLASS_WEIGHTS, CLASSES, METHODS
 from .head import LinearHead
 from .labels import unit_id
 from .ngrams import NgramFeatures
 from .targets import TargetBlocks
 
-METHODS = ("tfidf", "embedding-lr", "hybrid", "setfit", "ensemble")
 # component name -> the feature sets it reads
 COMPONENT_FEATURES = {"tfidf": ("ngrams",), "embedding-lr": ("frozen",), "hybrid": ("ngrams", "frozen"),
                       "setfit": ("tuned",)}
@@ -59,7 +59,8 @@ METHOD_COMPONENTS = {"tfidf": ("tfidf",), "embedding-lr": ("embedding-lr",), "hy
 # Inverse regularisation used when C == "auto": chosen per component by 4-fold
 # cross-validation on the SemEval-2016 training split (docs/stance.md).
 AUTO_C = {"tfidf": 0.3, "embedding-lr": 3.0, "hybrid": 1.0, "setfit": 1.0}
-CLASS_WEIGHTS = ("balanced", "balanced-per-target", "none")
+_S, _E = StanceParams(), EmbedParams()  # the one source of defaults
+_LOG = logging.getLogger(__name__)
 
 
 def _as_list(x, name: str) -> list[str]:
@@ -68,17 +69,40 @@ def _as_list(x, name: str) -> list[str]:
     return [str(v) for v in x]
 
 
-class StanceClassifier(BaseEstimator):
+def text_and_target(X) -> tuple[list, list]:
+    """The texts and targets of ``X``: a DataFrame with ``text`` and ``target`` columns, a 2-column
+    array, or a sequence of (text, target) pairs."""
+    if hasattr(X, "columns"):
+        missing = [c for c in ("text", "target") if c not in X.columns]
+        if missing:
+            raise InputError(f"X: no {missing[0]!r} column (columns: {', '.join(map(str, X.columns))})")
+        return X["text"].tolist(), X["target"].tolist()
+    if isinstance(X, str):
+        raise InputError("X: expected rows of (text, target), got one string")
+    rows = X.tolist() if hasattr(X, "tolist") else list(X)
+    if any(isinstance(r, str) or len(r) != 2 for r in rows):
+        raise InputError("X: expected (text, target) per row, or a DataFrame with text and target columns")
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
+class StanceClassifier(ClassifierMixin, BaseEstimator):
     """Stance toward a target; see the module docstring for the methods.
 
-    Parameters mirror ``stance`` and ``embed`` in params.yaml.
+    ``fit(X, y)``, ``predict(X)``, ``predict_proba(X)`` and ``score(X, y)`` take X holding the
+    text and the target of each row (a DataFrame with ``text`` and ``target`` columns, or
+    (text, target) pairs), so the classifier works inside scikit-learn's ``Pipeline`` and
+    ``GridSearchCV``; ``fit(texts, targets, labels)`` and ``predict(texts, targets)`` work too.
+
+    Parameters mirror ``stance`` and ``embed`` in params.yaml, and default to their values there
+    (``aliases=None``: ``stance.aliases``' default, taken at fit time; a dict default would be shared).
     """
 
-    def __init__(self, method: str = "hybrid", C="auto", class_weight: str = "balanced",
-                 model: str = "all-MiniLM-L6-v2", precision: str = "auto", batch_size: int = 64,
-                 cache_dir: str | None = ".cache/embeddings", setfit_max_steps: int = 200,
-                 setfit_batch_size: int = 16, random_state: int = 42, mask_targets: bool = False,
-                 aliases: dict | None = None, verbose: bool = False):
+    def __init__(self, method: str = _S.method, C=_S.C, class_weight: str = _S.class_weight,
+                 model: str = _E.model, precision: str = _E.precision, batch_size: int = _E.batch_size,
+                 cache_dir: str | None = _E.cache_dir, setfit_max_steps: int = _S.setfit_max_steps,
+                 setfit_batch_size: int = _S.setfit_batch_size, random_state: int = _S.random_state,
+                 mask_targets: bool = _S.mask_targets, aliases: dict | None = None, verbose: bool = False,
+                 device: str = _E.device):
         self.method = method
         self.C = C
         self.class_weight = class_weight
@@ -92,6 +116,7 @@ class StanceClassifier(BaseEstimator):
         self.mask_targets = mask_targets
         self.aliases = aliases
         self.verbose = verbose
+        self.device = device
 
     @classmethod
     def from_params(cls, stance, embed, method: str | None = None, **kw) -> "StanceClassifier":
@@ -99,12 +124,11 @@ class StanceClassifier(BaseEstimator):
                    model=embed.model, precision=embed.precision, batch_size=embed.batch_size,
                    cache_dir=embed.cache_dir, setfit_max_steps=stance.setfit_max_steps,
                    setfit_batch_size=stance.setfit_batch_size, random_state=stance.random_state,
-                   mask_targets=stance.mask_targets, aliases=dict(stance.aliases), **kw)
+                   mask_targets=stance.mask_targets, aliases=dict(stance.aliases), device=embed.device, **kw)
 
     # -- helpers ------------------------------------------------------------
     def _log(self, msg: str) -> None:
-        if self.verbose:
-            print(f"stance: {msg}", file=sys.stderr, flush=True)
+        _LOG.log(logging.INFO if self.verbose else logging.DEBUG, f"stance: {msg}")
 
     def _check_params(self) -> None:
         if self.method not in METHODS:
@@ -125,14 +149,15 @@ class StanceClassifier(BaseEstimator):
     def components(self) -> tuple[str, ...]:
         return METHOD_COMPONENTS[self.method]
 
-    def _needs(self, kind: str) -> bool:
+    def uses_features(self, kind: str) -> bool:
+        """Whether the method reads the feature set ``kind`` (``ngrams``, ``frozen``, ``tuned``)."""
         return any(kind in COMPONENT_FEATURES[c] for c in self.components)
 
     def _embedder(self, model: str | None = None):
         from ..embed.encoder import Embedder
 
         return Embedder(model=model or self.model, precision=self.precision, batch_size=self.batch_size,
-                        cache_dir=self.cache_dir, show_progress=False)
+                        cache_dir=self.cache_dir, show_progress=False, device=self.device)
 
     def frozen_embeddings(self, texts: list[str]) -> np.ndarray:
         emb = self._embedder()
@@ -161,9 +186,9 @@ class StanceClassifier(BaseEstimator):
         """Features of ``texts``; ``embeddings`` (of the unmasked texts) are used where masking changed nothing."""
         ftexts = self.feature_texts(texts, targets)
         feats = {}
-        if self._needs("ngrams"):
+        if self.uses_features("ngrams"):
             feats["ngrams"] = self.ngrams_.transform(ftexts)
-        if self._needs("frozen"):
+        if self.uses_features("frozen"):
             if embeddings is not None:
                 embeddings = np.asarray(embeddings, dtype=np.float32)
                 if embeddings.shape != (len(texts), self.embedding_dim_):
@@ -176,7 +201,7 @@ class StanceClassifier(BaseEstimator):
                 feats["frozen"] = embeddings
             else:
                 feats["frozen"] = self.frozen_embeddings(ftexts)
-        if self._needs("tuned"):
+        if self.uses_features("tuned"):
             feats["tuned"] = self._tuned_embeddings(ftexts)
         return feats
 
@@ -199,14 +224,22 @@ class StanceClassifier(BaseEstimator):
         return self.targets_.transform(X, targets)
 
     # -- fit / predict ---------------------------------------------------------
-    def fit(self, texts, targets, labels, embeddings=None, ngram_counts=None) -> "StanceClassifier":
-        """Train on parallel lists.
+    def fit(self, X, y=None, labels=None, *, embeddings=None, ngram_counts=None) -> "StanceClassifier":
+        """Train on ``X`` (text and target per row, see the class doc) and the stances ``y``; or on
+        parallel lists ``fit(texts, targets, labels)``.
 
-        ``embeddings`` optionally gives the frozen vectors of ``texts``;
+        ``embeddings`` optionally gives the frozen vectors of the texts;
         ``ngram_counts`` (an :class:`~.ngrams.NgramCounts` holding these texts)
         speeds up repeated fits on subsets of one corpus, with identical results.
         """
         self._check_params()
+        if labels is None:
+            texts, targets = text_and_target(X)
+            labels = y
+        else:
+            texts, targets = X, y
+        if labels is None:
+            raise InputError("fit needs the stance labels: fit(X, y)")
         texts, targets, labels = _as_list(texts, "texts"), _as_list(targets, "targets"), _as_list(labels, "labels")
         if not (len(texts) == len(targets) == len(labels)):
             raise InputError(f"texts, targets and labels differ in length ({len(texts)}, {len(targets)}, {len(labels)})")
@@ -227,18 +260,19 @@ class StanceClassifier(BaseEstimator):
         if self.mask_targets:
             from .mask import TargetMasker
 
-            self.masker_ = TargetMasker(self.aliases).fit(targets)
+            aliases = dict(_S.aliases) if self.aliases is None else self.aliases
+            self.masker_ = TargetMasker(aliases).fit(targets)
         ftexts = self.feature_texts(texts, targets)
-        if self._needs("ngrams"):
+        if self.uses_features("ngrams"):
             self.ngrams_ = NgramFeatures().fit(ftexts, counts=ngram_counts)
             self._log(f"{self.ngrams_.n_features} n-gram features")
-        if self._needs("frozen"):
+        if self.uses_features("frozen"):
             from ..embed.model import read_model_info
 
             info = read_model_info(self.model)
             self.embedding_dim_ = int(info.dimension)
             self.embedding_sha256_ = info.weights_sha256
-        if self._needs("tuned"):
+        if self.uses_features("tuned"):
             from ..embed.model import resolve_model_path
             from .finetune import finetune_body
 
@@ -266,9 +300,11 @@ class StanceClassifier(BaseEstimator):
                   f"heads {self.fit_timings_['heads']}s, fine-tuning {self.fit_timings_['finetune']}s)")
         return self
 
-    def predict_proba(self, texts, targets, embeddings=None) -> np.ndarray:
-        """(n, 3) probabilities, columns ``classes_`` = FAVOR, AGAINST, NONE."""
+    def predict_proba(self, X, targets=None, embeddings=None) -> np.ndarray:
+        """(n, 3) probabilities, columns ``classes_`` = FAVOR, AGAINST, NONE, of ``X`` (text and
+        target per row) or of ``predict_proba(texts, targets)``."""
         check_is_fitted(self, "heads_")
+        texts, targets = text_and_target(X) if targets is None else (X, targets)
         texts, targets = _as_list(texts, "texts"), _as_list(targets, "targets")
         if len(texts) != len(targets):
             raise InputError(f"texts and targets differ in length ({len(texts)}, {len(targets)})")
@@ -282,9 +318,9 @@ class StanceClassifier(BaseEstimator):
         p = np.exp(z)
         return p / p.sum(axis=1, keepdims=True)
 
-    def predict(self, texts, targets, embeddings=None) -> np.ndarray:
+    def predict(self, X, targets=None, embeddings=None) -> np.ndarray:
         check_is_fitted(self, "heads_")
-        p = self.predict_proba(texts, targets, embeddings)
+        p = self.predict_proba(X, targets, embeddings)
         return np.array(CLASSES, dtype=object)[p.argmax(axis=1)] if len(p) else np.array([], dtype=object)
 
     def unseen_targets(self, targets) -> int:
@@ -294,17 +330,103 @@ class StanceClassifier(BaseEstimator):
 
     @property
     def uses_frozen_embeddings(self) -> bool:
-        return self._needs("frozen")
+        return self.uses_features("frozen")
 
-    # -- persistence --------------------------------------------------------------
+    # -- state and persistence ------------------------------------------------------
+    def get_state(self) -> dict:
+        """The fitted model as plain data: ``config`` (JSON), ``arrays`` (name -> ndarray), ``json``
+        (name -> JSON document) and ``body`` (SetFit's fine-tuned body: the model, or the folder it
+        was loaded from; else None). :mod:`.persist` writes exactly this."""
+        check_is_fitted(self, "heads_")
+        arrays, docs, heads = {}, {"train_units": list(self.train_units_)}, {}
+        for name, h in self.heads_.items():
+            arrays[f"head_{name}_coef"], arrays[f"head_{name}_intercept"] = h.coef_, h.intercept_
+            heads[name] = {"C": h.C, "class_weight": h.class_weight, "classes_present": h.classes_present_}
+        if getattr(self, "ngrams_", None) is not None and self.uses_features("ngrams"):
+            meta, arr = self.ngrams_.get_state()
+            docs["ngrams"] = meta
+            arrays.update({f"ngrams_{k}": a for k, a in arr.items()})
+        params = self.get_params()
+        params.pop("verbose", None)
+        config = {
+            "params": params, "classes": list(CLASSES), "targets": self.targets_.names_,
+            "n_train": self.n_train_, "train_counts": self.train_counts_,
+            "components": list(self.components), "heads": heads,
+            "embedding": ({"model": self.model, "weights_sha256": self.embedding_sha256_,
+                           "dimension": self.embedding_dim_} if self.uses_features("frozen") else None),
+            "masking": (self.masker_.table_ if getattr(self, "masker_", None) is not None else None),
+            "fit_seconds": round(float(getattr(self, "fit_seconds_", 0.0)), 3),
+            "training_data": getattr(self, "training_data_", None),
+        }
+        body = None
+        if self.uses_features("tuned"):
+            body = self.body_ if getattr(self, "body_", None) is not None else self.body_path_
+        return {"config": config, "arrays": arrays, "json": docs, "body": body}
+
+    @classmethod
+    def from_state(cls, state: dict, *, cache_dir: str | None | object = ..., precision: str | None = None,
+                   verbose: bool = False) -> "StanceClassifier":
+        """A fitted classifier from :meth:`get_state`'s data (``state["path"]``, when given, names the
+        model in messages). ``cache_dir``/``precision`` override the saved ones."""
+        where = state.get("path", "stance model")
+        cfg, arrays, docs = state["config"], state["arrays"], state["json"]
+        known = set(cls().get_params())
+        params = {k: v for k, v in cfg["params"].items() if k in known}
+        params.setdefault("mask_targets", False)  # saved before target masking existed: trained without
+        params.setdefault("aliases", None)
+        if cache_dir is not ...:
+            params["cache_dir"] = cache_dir
+        if precision is not None:
+            params["precision"] = precision
+        params["verbose"] = verbose
+        clf = cls(**params)
+        clf.classes_ = tuple(cfg["classes"])
+        if clf.classes_ != CLASSES:
+            raise ModelFileError(f"{where}: classes {clf.classes_} differ from {CLASSES}")
+        clf.targets_ = TargetBlocks().fit(cfg["targets"])
+        clf.masker_ = None
+        if clf.mask_targets:
+            from .mask import TargetMasker
+
+            clf.masker_ = (TargetMasker.from_table(cfg["masking"]) if cfg.get("masking")
+                           else TargetMasker(clf.aliases).fit(cfg["targets"]))
+        clf.n_train_, clf.train_counts_ = cfg["n_train"], cfg["train_counts"]
+        clf.train_units_ = list(docs.get("train_units", []))
+        clf.body_ = None
+        if "ngrams" in docs:
+            clf.ngrams_ = NgramFeatures.from_state(docs["ngrams"], {k[len("ngrams_"):]: a for k, a in arrays.items()
+                                                                   if k.startswith("ngrams_")})
+        if cfg.get("embedding"):
+            from ..embed.model import read_model_info
+
+            e = cfg["embedding"]
+            info = read_model_info(clf.model)
+            if info.weights_sha256 != e["weights_sha256"]:
+                raise ModelFileError(f"{where}: trained on embeddings of {e['model']} with weights sha256 "
+                                     f"{e['weights_sha256'][:12]}..., but {clf.model!r} now resolves to weights "
+                                     f"{info.weights_sha256[:12]}...; retrain the model")
+            clf.embedding_dim_, clf.embedding_sha256_ = int(e["dimension"]), e["weights_sha256"]
+        if "setfit" in cfg["components"]:
+            if state.get("body") is None:
+                raise ModelFileError(f"{where}: setfit model without its fine-tuned body")
+            clf.body_path_ = Path(state["body"]).resolve()
+        clf.heads_ = {}
+        for name, h in cfg["heads"].items():
+            head = LinearHead(C=h["C"], class_weight=h["class_weight"])
+            head.coef_, head.intercept_ = arrays[f"head_{name}_coef"], arrays[f"head_{name}_intercept"]
+            head.classes_present_ = h["classes_present"]
+            clf.heads_[name] = head
+        clf.fit_seconds_ = cfg.get("fit_seconds", 0.0)
+        return clf
+
     def save(self, path: str | Path) -> Path:
-        from .persist import save_model
+        from .persist import save_state
 
-        return save_model(self, path)
+        return save_state(self.get_state(), path)
 
     @classmethod
     def load(cls, path: str | Path, *, cache_dir: str | None | object = ..., precision: str | None = None,
              verbose: bool = False) -> "StanceClassifier":
-        from .persist import load_model
+        from .persist import load_state
 
-        return load_model(path, cache_dir=cache_dir, precision=precision, verbose=verbose)
+        return cls.from_state(load_state(path), cache_dir=cache_dir, precision=precision, verbose=verbose)

@@ -38,7 +38,7 @@ says so (``cv_method``). Frozen embeddings of all rows are computed once
 from __future__ import annotations
 
 import hashlib
-import sys
+import logging
 import time
 from pathlib import Path
 
@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..io import write_json, write_text
+from ..io import check_outputs, write_json, write_text, writes
 from . import CLASSES
 from .classifier import StanceClassifier
 from .labels import check_trainable, read_labels, target_key, unit_id
@@ -58,8 +58,11 @@ from .split import read_named_splits, split_of_units
 CHEAP_COUNTERPART = {"setfit": "embedding-lr", "ensemble": "hybrid"}
 
 
+_LOG = logging.getLogger(__name__)
+
+
 def _log(msg: str) -> None:
-    print(f"stance evaluate: {msg}", file=sys.stderr, flush=True)
+    _LOG.info(f"stance evaluate: {msg}")
 
 
 def test_split_hash(test: pd.DataFrame) -> str:
@@ -218,10 +221,15 @@ def learning_curve(fitter: _Fitter, train_idx: np.ndarray, test_idx: np.ndarray,
     return points
 
 
+PLOT_FILES = ("confusion.csv", "learning_curve.csv", "reliability.csv", "test_predictions.csv")
+
+
+@writes("stance evaluate", inputs=("labels_path", "model_dir"))
 def evaluate(labels_path, model_dir, reports_dir, params) -> dict:
     t0 = time.perf_counter()
     p = params.stance
     reports_dir = Path(reports_dir)
+    check_outputs(files=[reports_dir / "stance_metrics.json", *(reports_dir / "stance" / f for f in PLOT_FILES)])
     df = read_labels(labels_path, require_split=True)
     train_idx = np.flatnonzero(df["split"].to_numpy() == "train")
     test_idx = np.flatnonzero(df["split"].to_numpy() == "test")

@@ -10,7 +10,6 @@ checkpoints, no logs (``save_strategy='no'``, ``report_to='none'``).
 """
 from __future__ import annotations
 
-import os
 import tempfile
 
 import numpy as np
@@ -25,14 +24,11 @@ def load_body(path: str):
 def finetune_body(texts: list[str], pair_labels: list[str], model_path: str, *, max_steps: int,
                   batch_size: int, seed: int):
     """Return a fine-tuned SentenceTransformer (fp32, CPU)."""
-    import torch
     from datasets import Dataset
     from setfit import SetFitModel, Trainer, TrainingArguments
     from sklearn.linear_model import LogisticRegression
     from transformers.utils import logging as hf_logging
 
-    os.environ.setdefault("WANDB_DISABLED", "true")
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
     hf_logging.set_verbosity_error()
     names = sorted(set(pair_labels))
     y = [names.index(v) for v in pair_labels]

@@ -6,8 +6,10 @@ hex digits; computed with :func:`unit_id` when absent), ``source`` (where the
 unit comes from: ``seed``, ``bbc``, ``propaganda_diary``, ...; default
 ``labels``), ``group`` (units that must stay on one side of a split and are
 resampled together: a story, a release; default the unit itself) and ``kind``
-(a source's own sub-type, e.g. ``claim``/``debunk``; default empty). Row numbers in messages count the header as
-row 1, as a spreadsheet shows them.
+(a source's own sub-type, e.g. ``claim``/``debunk``; default empty). The file is
+read by :func:`topicstance.tables.read_table` (CSV, JSONL or Parquet; every cell
+text, only an empty cell missing), and messages name the line a record starts
+on, as an editor shows it (the header is line 1).
 
 Problems are errors naming the file and the row: a missing column, an empty
 text or target, an unknown stance, an unknown split value, and the same
@@ -45,22 +47,22 @@ def target_key(target: str) -> str:
     return normalise_text(target).casefold()
 
 
-def read_table_any(path: str | Path) -> pd.DataFrame:
-    """A CSV or Parquet file, by suffix; any reader failure is a one-line InputError."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: file not found")
-    try:
-        if p.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(p)
-        return pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[])
-    except Exception as exc:  # noqa: BLE001 - a bad input file, whatever the parser says
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{p}: not a readable table ({first})") from None
+def read_table_any(path: str | Path, columns: dict | None = None) -> pd.DataFrame:
+    """The table's cells (:func:`topicstance.tables.read_table`); missing cells are ``""``."""
+    from ..tables import read_table
+
+    t = read_table(path, columns=columns)
+    df = t.df.where(t.df.notna(), "") if len(t.df.columns) else t.df
+    df.attrs["lines"] = list(t.lines)
+    df.attrs["unit"] = t.unit
+    df.attrs["skipped"] = list(t.skipped)
+    return df
 
 
-def _row(i: int) -> int:
-    return i + 2  # header is row 1
+def _where(df: pd.DataFrame, path, i: int) -> str:
+    """``FILE: line N`` of record ``i`` (as read by :func:`read_table_any`)."""
+    lines = df.attrs.get("lines")
+    return f"{path}: {df.attrs.get('unit', 'line')} {lines[i] if lines else i + 2}"
 
 
 def check_columns(df: pd.DataFrame, cols: tuple[str, ...], where) -> None:
@@ -74,13 +76,14 @@ def check_texts(df: pd.DataFrame, where, cols: tuple[str, ...] = ("text",)) -> N
         vals = df[col]
         for i, v in enumerate(vals.tolist()):
             if v is None or (isinstance(v, float) and v != v) or not str(v).strip():
-                raise InputError(f"{where}: row {_row(i)}: column {col!r} is empty")
+                raise InputError(f"{_where(df, where, i)}: column {col!r} is empty")
 
 
-def parse_stance(value, where, i: int) -> str:
+def parse_stance(value, where, i: int, df: pd.DataFrame | None = None) -> str:
     s = str(value).strip().upper() if value is not None else ""
     if s not in CLASSES:
-        raise InputError(f"{where}: row {_row(i)}: unknown stance {value!r} (expected FAVOR, AGAINST or NONE)")
+        at = _where(df, where, i) if df is not None else f"{where}: line {i + 2}"
+        raise InputError(f"{at}: unknown stance {value!r} (expected FAVOR, AGAINST or NONE)")
     return s
 
 
@@ -89,8 +92,9 @@ def read_labels(path: str | Path, *, split: str | None = None, require_split: bo
     """Validated labels; with ``split`` only the rows whose ``split`` equals it.
 
     Returns columns ``unit_id, text, target, stance, source, group, kind`` (+
-    ``split`` when present), original row numbers in ``row``;
-    ``df.attrs['n_duplicates_dropped']`` counts the exact duplicate rows skipped.
+    ``split`` when present), the line (row for Parquet) each record starts on in
+    ``row``; ``df.attrs['n_duplicates_dropped']`` counts the exact duplicate rows
+    skipped and ``df.attrs['skipped']`` lists the JSONL lines that could not be read.
     A (text, target) pair labelled with different stances is an error naming
     the rows, or with ``on_conflict="drop"`` every row of such a pair is dropped
     (published data sets hold such rows) and ``df.attrs['conflicts_dropped']``
@@ -106,11 +110,12 @@ def read_labels(path: str | Path, *, split: str | None = None, require_split: bo
     if len(df) == 0:
         raise InputError(f"{p}: no labelled rows")
     check_texts(df, p, ("text", "target"))
+    lines, unit = df.attrs["lines"], df.attrs["unit"]
     out = pd.DataFrame({
-        "row": [_row(i) for i in range(len(df))],
+        "row": list(lines),
         "text": df["text"].astype(str).tolist(),
         "target": [normalise_text(t) for t in df["target"]],
-        "stance": [parse_stance(v, p, i) for i, v in enumerate(df["stance"].tolist())],
+        "stance": [parse_stance(v, p, i, df) for i, v in enumerate(df["stance"].tolist())],
     })
     if "unit_id" in df.columns and df["unit_id"].astype(str).str.strip().ne("").all():
         out.insert(0, "unit_id", df["unit_id"].astype(str).str.strip().tolist())
@@ -127,7 +132,7 @@ def read_labels(path: str | Path, *, split: str | None = None, require_split: bo
         sp = [str(s).strip().lower() for s in df["split"]]
         for i, s in enumerate(sp):
             if s not in SPLITS and not (s == "" and not require_split and split is None):
-                raise InputError(f"{p}: row {_row(i)}: unknown split {df['split'].iloc[i]!r} (expected train or test)")
+                raise InputError(f"{_where(df, p, i)}: unknown split {df['split'].iloc[i]!r} (expected train or test)")
         out["split"] = sp
     # duplicates: identical rows are skipped (counted); conflicting labels are an error
     key = out["text"].map(normalise_text) + "\0" + out["target"].map(target_key)
@@ -146,7 +151,7 @@ def read_labels(path: str | Path, *, split: str | None = None, require_split: bo
         rows = out.loc[conflict, "row"].tolist()
         k = key[conflict].iloc[0]
         same = out.loc[key == k, "row"].tolist()
-        raise InputError(f"{p}: rows {same[0]} and {same[1]}: the same text and target are labelled "
+        raise InputError(f"{p}: {unit}s {same[0]} and {same[1]}: the same text and target are labelled "
                          f"{out.loc[key == k, 'stance'].iloc[0]} and {out.loc[key == k, 'stance'].iloc[1]}"
                          f" ({len(rows)} conflicting rows in all; without --strict, `stance train` drops them)")
     if split is not None:
@@ -156,6 +161,7 @@ def read_labels(path: str | Path, *, split: str | None = None, require_split: bo
     out.attrs["n_duplicates_dropped"] = n_dup
     out.attrs["conflicts_dropped"] = dropped
     out.attrs["path"] = str(p)
+    out.attrs["skipped"] = list(df.attrs.get("skipped", []))
     return out
 
 

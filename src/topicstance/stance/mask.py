@@ -46,6 +46,14 @@ class TargetMasker:
         self.patterns_ = {k: _pattern(v) for k, v in self.table_.items()}
         return self
 
+    @classmethod
+    def from_table(cls, table: dict) -> "TargetMasker":
+        """The fitted masker whose alias table is ``table`` (as saved in a model's config)."""
+        m = cls(None)
+        m.table_ = {str(k): [str(w) for w in v] for k, v in table.items()}
+        m.patterns_ = {k: _pattern(v) for k, v in m.table_.items()}
+        return m
+
     def words(self, target: str) -> list[str]:
         return self.table_.get(target_key(target), [target])
 

@@ -111,7 +111,7 @@ class NgramFeatures:
         return (sp.hstack(blocks, format="csr") / np.sqrt(len(blocks))).astype(np.float32)
 
     # -- plain-data state ------------------------------------------------
-    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+    def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         meta = {"min_df": self.min_df, "blocks": {}}
         arrays = {}
         for name, v in self.vectorizers_.items():
@@ -120,6 +120,8 @@ class NgramFeatures:
                                     "vocabulary": [t for t, _ in vocab]}
             arrays[f"idf_{name}"] = np.asarray(v.idf_, dtype=np.float64)
         return meta, arrays
+
+    state = get_state  # the earlier name
 
     @classmethod
     def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]) -> "NgramFeatures":

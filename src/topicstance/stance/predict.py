@@ -1,59 +1,122 @@
-"""Predict stance for (text, target) rows of any length.
+"""The one prediction path for stance: text -> chunks -> chunk probabilities -> one stance per text.
 
-A text that fits the embedding model's window (``max_seq_length`` tokens,
-256 for all-MiniLM-L6-v2) is classified whole, as the labelled paragraphs were
-in training. A longer one, which the model would silently truncate, is cut with
-:func:`topicstance.chunk.chunk_text` into sentence-aligned chunks of at most
-``chunk.max_tokens`` tokens (the pipeline's chunks), every chunk is classified,
-and the row gets the aggregate of its chunks by ``stance.article_rule``
-(:mod:`.aggregate`). Rows
-with an empty text are the documented skip: they keep their place in the
-output with an empty ``stance`` and empty probabilities, and are counted.
+* :func:`chunk_texts` cuts every text like the corpus: sentence-aligned chunks of
+  at most ``chunk.max_tokens`` tokens overlapping by ``chunk.overlap_sentences``
+  sentences (:func:`topicstance.chunk.chunk_text`). An empty text has no chunk.
+* :func:`predict_stance` gives each chunk the features its model needs (n-grams
+  from its text; the frozen sentence embedding, computed once per chunk or
+  reused when given; the fine-tuned body's embedding for SetFit), its
+  probabilities toward its target, and aggregates each text's chunks, in
+  order, by ``stance.article_rule`` (:mod:`.aggregate`).
+
+``topicstance predict`` (``Models.predict``), ``stance predict`` and ``stance
+apply`` all go through these two functions, so one text gets one stance
+whichever command asks (a test checks it row for row).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from . import CLASSES
 from .aggregate import aggregate, label_of
+
+CHUNK_COLUMNS = ["owner", "position", "char_start", "char_end", "n_tokens", "text"]
+OWNER_COLUMNS = ["owner", "target", "stance", "p_favor", "p_against", "p_none", "n_chunks", "n_favor_chunks",
+                 "n_against_chunks", "evidence"]
+
+
+def chunk_texts(texts, tokenizer, max_tokens: int, overlap_sentences: int) -> pd.DataFrame:
+    """One row per chunk: ``owner`` (the text's position in ``texts``), ``position``, offsets,
+    ``n_tokens`` and ``text``; empty texts have none."""
+    from ..chunk import chunk_text
+
+    rows = []
+    for i, t in enumerate(texts):
+        t = "" if t is None else str(t)
+        if not t.strip():
+            continue
+        for pos, c in enumerate(chunk_text(t, tokenizer, max_tokens, overlap_sentences)):
+            rows.append((i, pos, c.char_start, c.char_end, c.n_tokens, c.text))
+    df = pd.DataFrame(rows, columns=CHUNK_COLUMNS)
+    for col in ("owner", "position", "char_start", "char_end", "n_tokens"):
+        df[col] = df[col].astype("int64")
+    return df
+
+
+def predict_stance(clf, chunks: pd.DataFrame, targets=None, *, rule: str,
+                   embeddings=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stance of every chunk and of every owner (text, article) of ``chunks``.
+
+    ``chunks`` needs ``owner``, ``text``, ``n_tokens`` and ``position`` (the order
+    within the owner; other columns, like ``chunk_id``, are carried along).
+    ``targets``: a list (every chunk toward each), or None (each chunk toward its
+    own ``target`` column). ``embeddings``: the frozen vectors of the chunks' texts,
+    row for row, when the caller has them.
+
+    Returns ``(per_chunk, per_owner)``: ``per_chunk`` is ``chunks`` x targets with
+    ``chunk_index`` (the row of ``chunks``), ``target, stance, p_favor, p_against, p_none``; ``per_owner`` has one row per
+    (owner, target) with the aggregate, the counts of FAVOR and AGAINST chunks and
+    ``evidence``, the row of ``chunks`` whose probabilities decided (-1 for ``mean``).
+    """
+    texts = chunks["text"].astype(str).tolist()
+    n = len(texts)
+    E = None
+    if n and clf.uses_frozen_embeddings:
+        E = clf.frozen_embeddings(texts) if embeddings is None else np.asarray(embeddings, dtype=np.float32)
+    base = chunks.reset_index(drop=True).assign(chunk_index=np.arange(n))
+    parts = []
+    if targets is None:
+        tg = base["target"].astype(str).tolist()
+        parts.append(_with_probs(base.assign(target=tg), clf.predict_proba(texts, tg, embeddings=E) if n
+                                 else np.zeros((0, len(CLASSES)))))
+    else:
+        for t in targets:
+            parts.append(_with_probs(base.assign(target=str(t)), clf.predict_proba(texts, [str(t)] * n, embeddings=E)
+                                     if n else np.zeros((0, len(CLASSES)))))
+    per_chunk = pd.concat(parts, ignore_index=True) if parts else base.assign(
+        target=pd.Series(dtype=object), stance=pd.Series(dtype=object),
+        p_favor=pd.Series(dtype=float), p_against=pd.Series(dtype=float), p_none=pd.Series(dtype=float))
+    return per_chunk, aggregate_owners(per_chunk, rule)
+
+
+def _with_probs(df: pd.DataFrame, P: np.ndarray) -> pd.DataFrame:
+    P = np.asarray(P, dtype=float).reshape(-1, len(CLASSES))
+    return df.assign(stance=np.array(CLASSES, dtype=object)[P.argmax(axis=1)] if len(P) else np.array([], dtype=object),
+                     p_favor=P[:, 0], p_against=P[:, 1], p_none=P[:, 2])
+
+
+def aggregate_owners(per_chunk: pd.DataFrame, rule: str) -> pd.DataFrame:
+    """One row per (owner, target): the chunks in ``position`` order aggregated by ``rule``."""
+    rows = []
+    if len(per_chunk):
+        df = per_chunk.sort_values(["owner", "target", "position"], kind="stable")
+        for (owner, tgt), g in df.groupby(["owner", "target"], sort=True):
+            P = g[["p_favor", "p_against", "p_none"]].to_numpy()
+            p, i = aggregate(P, weights=g["n_tokens"].to_numpy(dtype=float), rule=rule)
+            rows.append({"owner": owner, "target": tgt, "stance": label_of(p), "p_favor": float(p[0]),
+                         "p_against": float(p[1]), "p_none": float(p[2]), "n_chunks": int(len(g)),
+                         "n_favor_chunks": int((g["stance"] == "FAVOR").sum()),
+                         "n_against_chunks": int((g["stance"] == "AGAINST").sum()),
+                         "evidence": int(g["chunk_index"].iloc[i]) if i >= 0 else -1})
+    return pd.DataFrame(rows, columns=OWNER_COLUMNS)
 
 
 def predict_rows(clf, texts: list[str], targets: list[str], *, tokenizer, max_tokens: int,
-                 overlap_sentences: int, rule: str, window: int | None = None) -> tuple[pd.DataFrame, dict]:
-    """``window``: texts up to this many tokens are not chunked (default ``max_tokens``)."""
-    from ..chunk import chunk_text
-
-    owner, pieces, ptargets, ntok = [], [], [], []
-    empty = 0
-    n_chunked = 0
-    for i, (text, target) in enumerate(zip(texts, targets)):
-        text = "" if text is None else str(text)
-        if not text.strip():
-            empty += 1
-            continue
-        n = len(tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)["input_ids"])
-        if n <= (window or max_tokens):
-            chunks = [(text, n)]
-        else:
-            chunks = [(c.text, c.n_tokens) for c in chunk_text(text, tokenizer, max_tokens, overlap_sentences)]
-            n_chunked += 1
-        for c, k in chunks:
-            owner.append(i)
-            pieces.append(c)
-            ptargets.append(str(target))
-            ntok.append(k)
-    P = clf.predict_proba(pieces, ptargets) if pieces else np.zeros((0, 3))
-    owner = np.asarray(owner, dtype=np.int64)
-    ntok = np.asarray(ntok, dtype=float)
+                 overlap_sentences: int, rule: str) -> tuple[pd.DataFrame, dict]:
+    """Stance of (text, target) rows: ``stance, p_favor, p_against, p_none, n_chunks`` per row, in
+    order; an empty text keeps its place with an empty stance (the documented skip, counted)."""
+    chunks = chunk_texts(texts, tokenizer, max_tokens, overlap_sentences)
+    chunks["target"] = [str(targets[i]) for i in chunks["owner"]]
+    _, per_row = predict_stance(clf, chunks, None, rule=rule)
     out = pd.DataFrame({"stance": [""] * len(texts), "p_favor": np.nan, "p_against": np.nan, "p_none": np.nan,
                         "n_chunks": 0})
-    for i in np.unique(owner):
-        m = owner == i
-        p, _ = aggregate(P[m], weights=ntok[m], rule=rule)
-        out.loc[i, ["p_favor", "p_against", "p_none"]] = p
-        out.loc[i, "stance"] = label_of(p)
-        out.loc[i, "n_chunks"] = int(m.sum())
-    scored_targets = [str(targets[i]) for i in np.unique(owner)]
-    stats = {"rows": len(texts), "empty_skipped": empty, "chunked_rows": n_chunked, "chunks": int(len(pieces)),
-             "unseen_target_rows": clf.unseen_targets(scored_targets) if scored_targets else 0}
+    idx = per_row["owner"].to_numpy(dtype=np.int64)
+    out.loc[idx, "stance"] = per_row["stance"].to_numpy()
+    for c in ("p_favor", "p_against", "p_none", "n_chunks"):
+        out.loc[idx, c] = per_row[c].to_numpy()
+    scored = [str(targets[i]) for i in idx]
+    stats = {"rows": len(texts), "empty_skipped": len(texts) - len(idx),
+             "chunked_rows": int((per_row["n_chunks"] > 1).sum()), "chunks": int(len(chunks)),
+             "unseen_target_rows": clf.unseen_targets(scored) if scored else 0}
     return out, stats

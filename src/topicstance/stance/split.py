@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError, ParamsError
-from ..io import write_text
+from ..io import write_text, writes, writing
 from .labels import target_key
 
 HEADER = "# topicstance frozen test split: one unit_id per line; units not listed are train."
@@ -142,6 +142,7 @@ def assign_split(labels: pd.DataFrame, frozen: str | Path | dict, fraction: floa
     return out, summary
 
 
+@writes("stance split", inputs=("path",))
 def split_labels_file(path: str | Path, frozen: str | Path | dict, fraction: float = 0.25,
                       out: str | Path | None = None) -> dict:
     """Write the ``split`` column of a labels CSV (in place unless ``out``), keeping every other column."""
@@ -156,6 +157,7 @@ def split_labels_file(path: str | Path, frozen: str | Path | dict, fraction: flo
     test_ids = set().union(*read_named_splits(frozen).values())
     raw["split"] = ["test" if str(u).strip() in test_ids else "train" for u in raw["unit_id"]]
     dest = Path(out) if out else p
-    write_text(dest, raw.to_csv(index=False))
+    with writing("stance split", in_place=[] if out else [p]):  # in place: the user asked for exactly this file
+        write_text(dest, raw.to_csv(index=False))
     summary["written"] = str(dest)
     return summary

@@ -25,10 +25,11 @@ from .labels import check_columns, read_labels, read_table_any, target_key, unit
 OUT_COLUMNS = ["unit_id", "text", "target", "stance", "evidence", "uncertainty", "source_id"]
 
 
-def suggest(clf, candidates_path, labels_path, n: int, targets: list[str] | None = None) -> tuple[pd.DataFrame, dict]:
+def suggest(clf, candidates_path, labels_path, n: int, targets: list[str] | None = None,
+            text_column: str = "text") -> tuple[pd.DataFrame, dict]:
     if n < 1:
         raise InputError(f"--n must be >= 1, got {n}")
-    cand = read_table_any(candidates_path)
+    cand = read_table_any(candidates_path, columns={"text": text_column})
     check_columns(cand, ("text",), candidates_path)
     texts = cand["text"].astype(str).tolist()
     keep = np.array([bool(t.strip()) for t in texts])

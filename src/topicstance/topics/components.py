@@ -42,6 +42,9 @@ class UMAPReducer(BaseEstimator):
         self.n_epochs = n_epochs
 
     def fit(self, X, y=None):
+        from .._env import ensure_numba_cache
+
+        ensure_numba_cache()  # only when the user has not set NUMBA_CACHE_DIR
         import umap  # heavy: only here
 
         X = np.asarray(X, dtype=np.float32)

@@ -24,18 +24,19 @@ NEWS_CONTENT_WORDS = frozenset({"bill", "fire", "interest", "system", "un", "fro
 STOP_WORDS = sorted(ENGLISH_STOP_WORDS - NEWS_CONTENT_WORDS)
 
 
-def make_vectorizer(n_docs: int) -> CountVectorizer:
-    return CountVectorizer(ngram_range=(1, 2), stop_words=STOP_WORDS, token_pattern=TOKEN_PATTERN,
+def make_vectorizer(n_docs: int, stop_words=STOP_WORDS) -> CountVectorizer:
+    return CountVectorizer(ngram_range=(1, 2), stop_words=stop_words, token_pattern=TOKEN_PATTERN,
                            min_df=2 if n_docs >= 50 else 1, lowercase=True, dtype=np.int64)
 
 
-def doc_term_matrix(texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray, CountVectorizer | None]:
-    """Counts per chunk; an empty vocabulary (only stop words) gives a 0-column matrix."""
-    vec = make_vectorizer(len(texts))
+def doc_term_matrix(texts: list[str], make=make_vectorizer) -> tuple[sp.csr_matrix, np.ndarray, CountVectorizer | None]:
+    """Counts per chunk with the vectorizer ``make(n_docs)`` returns; an empty vocabulary (only
+    stop words) gives a 0-column matrix."""
+    vec = make(len(texts))
     try:
         dtm = vec.fit_transform(texts)
     except ValueError:  # empty vocabulary
-        vec = make_vectorizer(0)
+        vec = make(0)
         try:
             dtm = vec.fit_transform(texts)
         except ValueError:

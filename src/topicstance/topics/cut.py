@@ -14,14 +14,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..io import write_text
+from ..io import check_outputs, write_text, writes
 from .articles import _dominant, similarity_lookup
 from .outliers import OUTLIER
 from .persistence import load_model
 
 
+@writes("topics cut")
 def cut_articles(root: str | Path, k: int, out: str | Path) -> dict:
     root = Path(root)
+    check_outputs(files=[out])
     model = load_model(root / "models" / "topics")
     at_path = root / "data" / "article_topics.parquet"
     if not at_path.exists():

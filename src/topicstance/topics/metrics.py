@@ -78,8 +78,8 @@ def stability(model, X: np.ndarray) -> dict:
 
     X = unit_rows(X)
     n = X.shape[0]
-    grp = getattr(model, "_groups", None)
-    mg = getattr(model, "_map_groups", None)
+    grp = getattr(model, "groups_", None)
+    mg = getattr(model, "map_groups_", None)
     sr = model.seed_runs_
     if sr is not None:
         rows, mcs, labels, runs = sr["rows"], sr["min_cluster_size"], dict(sr["labels"]), sr["runs"]

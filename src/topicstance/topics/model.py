@@ -40,6 +40,17 @@ Swappable components: ``reducer`` needs ``fit``/``transform`` (``fit_transform``
 is used when present; with groups, ``fit`` on the article vectors, then
 ``transform`` of the chunks), ``clusterer`` needs ``fit`` and ``labels_``. Seed runs
 clone them and set ``random_state`` / ``min_cluster_size`` when they have them.
+``vectorizer`` (a scikit-learn ``CountVectorizer`` or anything with
+``fit_transform`` and ``get_feature_names_out``) makes the c-TF-IDF terms; by
+default unigrams and bigrams without ``stop_words``, which is ``"english"`` (the
+news-tuned English list of :mod:`ctfidf`), ``None`` or a list of words, so a
+corpus in another language gets its own words.
+
+State in the open: learned attributes end in ``_`` (``train_embeddings_``, the
+chunk vectors the kNN predictor votes among; ``dtm_``/``vocabulary_``, the
+chunk-term counts; ``groups_``, ``map_groups_``, ``knn_graph_``), and
+:meth:`TopicModel.get_state` / :meth:`TopicModel.from_state` give the plain
+data (JSON, arrays, a table) that :mod:`persistence` writes and reads.
 """
 from __future__ import annotations
 
@@ -48,6 +59,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from ..errors import InputError, ParamsError
+from ..params import TopicsParams
 from . import ctfidf, hierarchy, outliers, selection, stable_ids
 from .groups import Groups
 from .knn import exact_knn, unit_rows
@@ -55,19 +67,25 @@ from .outliers import OUTLIER
 from .overrides import Overrides, apply_merges, apply_renames
 
 OUTLIER_LABEL = "outliers"
+_P = TopicsParams()  # the one source of defaults
 
 
 class TopicModel(BaseEstimator):
-    def __init__(self, reducer=None, clusterer=None, *, n_neighbors: int = 15, n_components: int = 5,
-                 min_dist: float = 0.0, metric: str = "cosine", random_state: int = 42, n_epochs=200,
-                 min_cluster_size="auto", min_cluster_size_candidates=(3, 5, 8, 12, 20, 30, 50, 80, 130, 200),
-                 unit: str = "article", min_samples=None, selection: str = "silhouette",
-                 selection_tolerance: float = 0.02, outlier_threshold: float = 0.2,
-                 top_n_words: int = 10, label_words: int = 3, n_representative: int = 3,
-                 stability_seeds=(42, 43, 44), stability_max_n: int = 10_000, knn_k: int = 15,
-                 id_match_min_cosine: float = 0.7, reference=None, overrides=None):
+    def __init__(self, reducer=None, clusterer=None, vectorizer=None, *, stop_words="english",
+                 n_neighbors: int = _P.n_neighbors,
+                 n_components: int = _P.n_components, min_dist: float = _P.min_dist, metric: str = _P.metric,
+                 random_state: int = _P.random_state, n_epochs=_P.n_epochs, min_cluster_size=_P.min_cluster_size,
+                 min_cluster_size_candidates=_P.min_cluster_size_candidates, unit: str = _P.unit,
+                 min_samples=_P.min_samples, selection: str = _P.selection,
+                 selection_tolerance: float = _P.selection_tolerance, outlier_threshold: float = _P.outlier_threshold,
+                 top_n_words: int = _P.top_n_words, label_words: int = _P.label_words,
+                 n_representative: int = _P.n_representative, stability_seeds=_P.stability_seeds,
+                 stability_max_n: int = _P.stability_max_n, knn_k: int = _P.knn_k,
+                 id_match_min_cosine: float = _P.id_match_min_cosine, reference=None, overrides=None):
         self.reducer = reducer
         self.clusterer = clusterer
+        self.vectorizer = vectorizer
+        self.stop_words = stop_words
         self.n_neighbors = n_neighbors
         self.n_components = n_components
         self.min_dist = min_dist
@@ -104,6 +122,18 @@ class TopicModel(BaseEstimator):
                    label_words=p.label_words, n_representative=p.n_representative,
                    stability_seeds=tuple(p.stability_seeds), stability_max_n=p.stability_max_n,
                    knn_k=p.knn_k, id_match_min_cosine=p.id_match_min_cosine, **kw)
+
+    def make_vectorizer(self, n_docs: int):
+        """A fresh term vectorizer for c-TF-IDF: a clone of ``vectorizer``, else the default with
+        ``stop_words``."""
+        if self.vectorizer is not None:
+            return clone(self.vectorizer)
+        sw = self.stop_words
+        if isinstance(sw, str):
+            if sw != "english":
+                raise ParamsError(f"stop_words must be 'english', None or a list of words, got {sw!r}")
+            sw = ctfidf.STOP_WORDS
+        return ctfidf.make_vectorizer(n_docs, stop_words=None if sw is None else list(sw))
 
     def _uses_default_reducer(self) -> bool:
         return self.reducer is None
@@ -242,9 +272,9 @@ class TopicModel(BaseEstimator):
         self.chunks_per_unit_ = float(per_unit)
         mg = self.map_groups(grp)
         self.map_unit_ = "article" if mg is not None else "chunk"
-        self._groups, self._map_groups = grp, mg
+        self.groups_, self.map_groups_ = grp, mg
         knn = self.knn_graph(X, mg)
-        self._knn = knn if mg is None else None  # a chunk graph, reusable by chunk-level maps
+        self.knn_graph_ = knn if mg is None else None  # a chunk graph, reusable by chunk-level maps
         main_seed = self.random_state
         U = self.reduce(X, main_seed, knn, mg)
         self.embedding_ = U
@@ -316,7 +346,7 @@ class TopicModel(BaseEstimator):
         self.labels_raw_ = raw
         self.labels_ = topic
         self.probabilities_ = np.clip(prob, 0.0, 1.0)
-        self._train_X = X
+        self.train_embeddings_ = X
 
         # -- representation
         ids, C, sizes = outliers.centroids(X, topic)
@@ -324,10 +354,12 @@ class TopicModel(BaseEstimator):
         _, sim = outliers.reassign(X, topic, 2.0)  # similarity to own centroid, no moves
         self.similarity_ = sim
         self.topic_ids_, self.centroids_, self.sizes_ = ids, C, sizes
+        dtm, vocab, _ = ctfidf.doc_term_matrix(texts, make=self.make_vectorizer)
         rep = ctfidf.represent(texts, X, topic, raw != OUTLIER, ids, C, top_n_words=self.top_n_words,
-                               label_words=self.label_words, n_representative=self.n_representative)
+                               label_words=self.label_words, n_representative=self.n_representative,
+                               dtm=dtm, vocab=vocab)
         self.keywords_ = rep["keywords"]
-        self._dtm, self._vocab = rep["dtm"], rep["vocab"]
+        self.dtm_, self.vocabulary_ = rep["dtm"], rep["vocab"]
         labels_txt, skipped_ren = apply_renames(rep["labels"], ov)
         self.topic_labels_ = labels_txt
         self.representatives_ = rep["representatives"]
@@ -342,7 +374,7 @@ class TopicModel(BaseEstimator):
         on articles of those rows when the model's map is on articles."""
         runs = selection.SeedRuns(rows=rows)
         full = len(rows) == len(X)
-        mg = getattr(self, "_map_groups", None)
+        mg = getattr(self, "map_groups_", None)
         sub_g = None if mg is None else (mg if full else self.map_groups(mg.take(rows)))
         sub_knn = knn if full else self.knn_graph(X[rows], sub_g)
         for s in self.stability_seeds:
@@ -381,7 +413,7 @@ class TopicModel(BaseEstimator):
         check_is_fitted(self, "labels_")
         from .predictor import KnnPredictor
 
-        return KnnPredictor(self._train_X, self.labels_, k=self.knn_k)
+        return KnnPredictor(self.train_embeddings_, self.labels_, k=self.knn_k)
 
     def cut(self, k: int) -> hierarchy.Cut:
         check_is_fitted(self, "labels_")
@@ -389,6 +421,93 @@ class TopicModel(BaseEstimator):
 
     def label_of(self, t: int) -> str:
         return OUTLIER_LABEL if int(t) == OUTLIER else self.topic_labels_.get(int(t), f"topic {t}")
+
+    # ------------------------------------------------------------ state
+    COMPONENTS = ("reducer", "clusterer", "vectorizer", "reference", "overrides")
+    ARRAYS = ("centroids", "merges", "reference_centroids", "knn_vectors", "knn_labels")
+
+    def get_state(self, chunk_ids, *, article_ids=None, positions=None, embedding_meta: dict | None = None,
+                  extra: dict | None = None) -> dict:
+        """The fitted model as plain data: ``meta`` (JSON: params, topics, hierarchy, ids, selection,
+        overrides), ``arrays`` (name -> ndarray) and ``chunks`` (a table of the training chunks:
+        ``chunk_id, article_id, position, topic_raw, topic, probability``). ``article_ids`` and
+        ``positions`` (per chunk) let ``topics cut`` rebuild article topics; they default to one
+        article per chunk."""
+        import pandas as pd
+
+        check_is_fitted(self, "labels_")
+        chunk_ids = [str(c) for c in chunk_ids]
+        if len(chunk_ids) != self.n_samples_:
+            raise ValueError(f"{len(chunk_ids)} chunk ids for a model fitted on {self.n_samples_} chunks")
+        article_ids = list(chunk_ids) if article_ids is None else [str(a) for a in article_ids]
+        positions = np.zeros(len(chunk_ids), dtype=np.int64) if positions is None else \
+            np.asarray(positions, dtype=np.int64)
+        params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params(deep=False).items()
+                  if k not in self.COMPONENTS}
+        params["reducer"] = "UMAPReducer" if self.reducer is None else type(self.reducer).__name__
+        params["clusterer"] = "hdbscan.HDBSCAN" if self.clusterer is None else type(self.clusterer).__name__
+        params["vectorizer"] = "CountVectorizer" if self.vectorizer is None else type(self.vectorizer).__name__
+        topics = [{"id": int(t), "label": self.topic_labels_.get(int(t), f"topic {t}"),
+                   "keywords": [[w, s] for w, s in self.keywords_.get(int(t), [])], "size": int(self.sizes_[i]),
+                   "representatives": [chunk_ids[r] for r in self.representatives_.get(int(t), [])]}
+                  for i, t in enumerate(self.topic_ids_)]
+        meta = {
+            "params": params,
+            "n_chunks": int(self.n_samples_),
+            "dimension": int(self.n_features_in_),
+            "embedding": embedding_meta or {},
+            "min_cluster_size": int(self.min_cluster_size_),
+            "selection": self.selection_,
+            "topics": topics,
+            "outliers": {"raw": int((self.labels_raw_ == OUTLIER).sum()), "final": int((self.labels_ == OUTLIER).sum())},
+            "hierarchy": {"method": "ward on size-weighted topic mean embeddings",
+                          "leaf_ids": [int(t) for t in self.topic_ids_]},
+            "ids": {"next_id": int(self.next_id_), "reference_ids": [int(t) for t in self.reference_ids_],
+                    "report": self.ids_report_},
+            "overrides": self.overrides_report_,
+            "extra": extra or {},
+        }
+        arrays = {"centroids": np.asarray(self.centroids_, dtype=np.float32),
+                  "merges": np.asarray(self.merges_, dtype=np.float64),
+                  "reference_centroids": np.asarray(self.reference_centroids_, dtype=np.float32),
+                  "knn_vectors": np.asarray(self.train_embeddings_, dtype=np.float32),
+                  "knn_labels": np.asarray(self.labels_, dtype=np.int64)}
+        chunks = pd.DataFrame({"chunk_id": chunk_ids, "article_id": article_ids, "position": positions,
+                               "topic_raw": self.labels_raw_.astype("int64"), "topic": self.labels_.astype("int64"),
+                               "probability": self.probabilities_.astype("float64")})
+        return {"meta": meta, "arrays": arrays, "chunks": chunks}
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: dict, chunks=None) -> "TopicModel":
+        """A fitted model from :meth:`get_state`'s data: it predicts, transforms, cuts and labels as the
+        one that was saved (custom reducer, clusterer or vectorizer are not restored: refit needs them)."""
+        names = set(cls().get_params(deep=False)) - set(cls.COMPONENTS)
+        params = {k: (tuple(v) if isinstance(v, list) and k != "stop_words" else v)
+                  for k, v in meta["params"].items() if k in names}
+        m = cls(**params)
+        topics = meta["topics"]
+        m.topic_ids_ = np.array([int(t["id"]) for t in topics], dtype=np.int64)
+        m.topic_labels_ = {int(t["id"]): t["label"] for t in topics}
+        m.keywords_ = {int(t["id"]): [(w, float(s)) for w, s in t["keywords"]] for t in topics}
+        m.sizes_ = np.array([int(t["size"]) for t in topics], dtype=np.int64)
+        m.centroids_ = np.asarray(arrays["centroids"])
+        m.merges_ = np.asarray(arrays["merges"])
+        m.reference_centroids_ = np.asarray(arrays["reference_centroids"])
+        m.reference_ids_ = np.array(meta["ids"]["reference_ids"], dtype=np.int64)
+        m.next_id_ = int(meta["ids"]["next_id"])
+        m.ids_report_ = meta["ids"].get("report", {})
+        m.train_embeddings_ = np.asarray(arrays["knn_vectors"])
+        m.labels_ = np.asarray(arrays["knn_labels"], dtype=np.int64)
+        m.n_samples_, m.n_features_in_ = int(meta["n_chunks"]), int(meta["dimension"])
+        m.min_cluster_size_ = int(meta["min_cluster_size"])
+        m.selection_ = meta.get("selection", {})
+        m.overrides_report_ = meta.get("overrides", {})
+        if chunks is not None:
+            m.labels_raw_ = chunks["topic_raw"].to_numpy(dtype=np.int64)
+            m.probabilities_ = chunks["probability"].to_numpy(dtype=np.float64)
+            row = {c: i for i, c in enumerate(chunks["chunk_id"].astype(str))}
+            m.representatives_ = {int(t["id"]): [row[c] for c in t["representatives"] if c in row] for t in topics}
+        return m
 
     @property
     def n_topics_(self) -> int:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelFileError
-from ..io import atomic_path, dumps_json, read_json, sha256_file
+from ..io import atomic_path, dumps_json, read_json, recognise_layout, sha256_file, writes
 from . import hierarchy
 from .outliers import OUTLIER
 from .predictor import KnnPredictor
@@ -35,69 +35,35 @@ ARRAYS = ("centroids.npy", "merges.npy", "reference_centroids.npy", "knn_vectors
 OUTLIER_LABEL = "outliers"
 
 
-def topic_records(model, chunk_ids: list[str]) -> list[dict]:
-    recs = []
-    for i, t in enumerate(model.topic_ids_):
-        t = int(t)
-        recs.append({"id": t, "label": model.topic_labels_.get(t, f"topic {t}"),
-                     "keywords": [[w, s] for w, s in model.keywords_.get(t, [])],
-                     "size": int(model.sizes_[i]),
-                     "representatives": [chunk_ids[r] for r in model.representatives_.get(t, [])]})
-    return recs
-
-
+@writes("topics fit")
 def save_model(model, out_dir: str | Path, *, chunk_ids: list[str], article_ids: list[str] | None = None,
                positions=None, embedding_meta: dict | None = None, extra: dict | None = None) -> Path:
-    """Write a fitted :class:`TopicModel` to ``out_dir`` (replaced atomically).
-
-    ``article_ids``/``positions`` (per chunk) let ``topics cut`` rebuild article topics;
-    they default to one article per chunk.
-    """
+    """Write a fitted :class:`TopicModel` to ``out_dir`` (replaced atomically): the files of its
+    :meth:`~topicstance.topics.model.TopicModel.get_state`, and their hashes in ``model.json``."""
     out_dir = Path(out_dir)
-    chunk_ids = [str(c) for c in chunk_ids]
-    article_ids = list(chunk_ids) if article_ids is None else [str(a) for a in article_ids]
-    positions = np.zeros(len(chunk_ids), dtype=np.int64) if positions is None else np.asarray(positions, dtype=np.int64)
-    if len(chunk_ids) != model.n_samples_:
-        raise ValueError(f"{len(chunk_ids)} chunk ids for a model fitted on {model.n_samples_} chunks")
-    params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in model.get_params(deep=False).items()
-              if k not in ("reducer", "clusterer", "reference", "overrides")}
-    params["reducer"] = "UMAPReducer" if model.reducer is None else type(model.reducer).__name__
-    params["clusterer"] = "hdbscan.HDBSCAN" if model.clusterer is None else type(model.clusterer).__name__
+    state = model.get_state(chunk_ids, article_ids=article_ids, positions=positions,
+                            embedding_meta=embedding_meta, extra=extra)
     with atomic_path(out_dir, is_dir=True) as tmp:
         tmp.mkdir(parents=True, exist_ok=True)
-        arrays = {
-            "centroids.npy": np.asarray(model.centroids_, dtype=np.float32),
-            "merges.npy": np.asarray(model.merges_, dtype=np.float64),
-            "reference_centroids.npy": np.asarray(model.reference_centroids_, dtype=np.float32),
-            "knn_vectors.npy": np.asarray(model._train_X, dtype=np.float32),
-            "knn_labels.npy": np.asarray(model.labels_, dtype=np.int64),
-        }
-        for name, arr in arrays.items():
-            np.save(tmp / name, arr, allow_pickle=False)
-        pd.DataFrame({"chunk_id": chunk_ids, "article_id": article_ids, "position": positions,
-                      "topic_raw": model.labels_raw_.astype("int64"), "topic": model.labels_.astype("int64"),
-                      "probability": model.probabilities_.astype("float64")}).to_parquet(
-            tmp / "chunks.parquet", index=False)
-        meta = {
-            "format": FORMAT,
-            "params": params,
-            "n_chunks": int(model.n_samples_),
-            "dimension": int(model.n_features_in_),
-            "embedding": embedding_meta or {},
-            "min_cluster_size": int(model.min_cluster_size_),
-            "selection": model.selection_,
-            "topics": topic_records(model, list(chunk_ids)),
-            "outliers": {"raw": int((model.labels_raw_ == OUTLIER).sum()), "final": int((model.labels_ == OUTLIER).sum())},
-            "hierarchy": {"method": "ward on size-weighted topic mean embeddings",
-                          "leaf_ids": [int(t) for t in model.topic_ids_]},
-            "ids": {"next_id": int(model.next_id_), "reference_ids": [int(t) for t in model.reference_ids_],
-                    "report": model.ids_report_},
-            "overrides": model.overrides_report_,
-            "extra": extra or {},
-        }
+        for name, arr in state["arrays"].items():
+            np.save(tmp / f"{name}.npy", arr, allow_pickle=False)
+        state["chunks"].to_parquet(tmp / "chunks.parquet", index=False)
+        meta = {"format": FORMAT, **state["meta"]}
         meta["files"] = {name: sha256_file(tmp / name) for name in (*ARRAYS, "chunks.parquet")}
         (tmp / "model.json").write_text(dumps_json(meta), encoding="utf-8")
     return out_dir
+
+
+def _saved_layout(d: Path, names: list[str]) -> bool:
+    """A model folder written before output markers existed: model.json and the files it lists."""
+    try:
+        meta = read_json(d / "model.json")
+    except (OSError, ValueError):
+        return False
+    return meta.get("format") == FORMAT and set(names) <= {"model.json", *meta.get("files", {})}
+
+
+recognise_layout("topics fit", _saved_layout)
 
 
 @dataclass
@@ -156,6 +122,13 @@ class SavedTopicModel:
 
     def cut(self, k: int) -> hierarchy.Cut:
         return hierarchy.cut(self.topic_ids, self.sizes, self.merges, k)
+
+    def to_model(self):
+        """The :class:`~topicstance.topics.model.TopicModel` estimator back (``from_state``)."""
+        from .model import TopicModel
+
+        arrays = {name[:-4]: getattr(self, name[:-4]) for name in ARRAYS}
+        return TopicModel.from_state(self.meta, arrays, self.chunks)
 
     def reference(self):
         from .stable_ids import Reference

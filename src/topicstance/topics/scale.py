@@ -79,7 +79,7 @@ def reference_predictor(model, size: int | None, seed: int = 0) -> tuple[KnnPred
 
     Each label (outliers included) keeps ``max(its proportional share, min(its size, knn_k))`` rows.
     """
-    X, labels = model._train_X, np.asarray(model.labels_)
+    X, labels = model.train_embeddings_, np.asarray(model.labels_)
     n = len(labels)
     if size is None or size >= n:
         return model.predictor(), n

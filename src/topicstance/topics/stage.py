@@ -24,7 +24,7 @@ start ids afresh.
 """
 from __future__ import annotations
 
-import sys
+import logging
 import time
 from pathlib import Path
 
@@ -33,7 +33,7 @@ import pandas as pd
 
 from .. import schema
 from ..errors import InputError
-from ..io import write_json, write_parquet, write_text
+from ..io import check_outputs, write_json, write_parquet, write_text, writes
 from ..params import TopicsParams
 from . import articles as art
 from . import metrics as met
@@ -44,8 +44,11 @@ from .persistence import OUTLIER_LABEL, load_model, save_model
 SNIPPET_CHARS = 300
 
 
+_LOG = logging.getLogger(__name__)
+
+
 def _log(msg: str) -> None:
-    print(f"topics: {msg}", file=sys.stderr, flush=True)
+    _LOG.info(f"topics: {msg}")
 
 
 def read_inputs(chunks_path, embeddings_dir, articles_path, duplicates_path):
@@ -106,7 +109,7 @@ def chunk_coords(model, X: np.ndarray, max_n: int = 20_000) -> np.ndarray:
         return np.zeros((n, 2), dtype=np.float32)
     full = n <= max_n
     r = UMAPReducer(n_neighbors=model.n_neighbors, n_components=2, min_dist=0.1, metric=model.metric,
-                    random_state=model.random_state, knn=getattr(model, "_knn", None) if full else None,
+                    random_state=model.random_state, knn=getattr(model, "knn_graph_", None) if full else None,
                     n_epochs=getattr(model, "n_epochs", None))
     if full:
         return np.asarray(r.fit_transform(X), dtype=np.float32)
@@ -118,11 +121,19 @@ def chunk_coords(model, X: np.ndarray, max_n: int = 20_000) -> np.ndarray:
     return out
 
 
+DATA_FILES = ("topics.parquet", "article_topics.parquet", "chunk_coords.parquet", "topic_shares_time.parquet",
+              "topic_shares_source.parquet")
+REPORT_FILES = ("topics.csv", "topics_metrics.json")
+
+
+@writes("topics fit", inputs=("chunks_path", "embeddings_dir", "articles_path", "duplicates_path", "skipped_path"))
 def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, models_dir, data_dir, reports_dir,
                params: TopicsParams, previous_model_dir=None, overrides_path=None, skipped_path=None) -> dict:
     """Run the topics stage; return ``{"metrics": ..., "timings": ..., "outputs": ...}``."""
     from .model import TopicModel
 
+    check_outputs(files=[*(Path(data_dir) / f for f in DATA_FILES), *(Path(reports_dir) / f for f in REPORT_FILES)],
+                  folders=[Path(models_dir) / "topics"])
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     chunks, X, emb_meta, articles, dups = read_inputs(chunks_path, embeddings_dir, articles_path, duplicates_path)
@@ -152,12 +163,12 @@ def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, mode
          f"{model.min_cluster_size_} chunks, map on {model.map_unit_}s) in {timings['fit']:.1f}s")
 
     t = time.perf_counter()
-    coords = chunk_coords(model, model._train_X, params.map_max_n)
+    coords = chunk_coords(model, model.train_embeddings_, params.map_max_n)
     timings["coords_2d"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    metrics = met.topic_metrics(model, model._dtm, model._vocab)
-    metrics["stability"] = met.stability(model, model._train_X)
+    metrics = met.topic_metrics(model, model.dtm_, model.vocabulary_)
+    metrics["stability"] = met.stability(model, model.train_embeddings_)
     timings["stability"] = time.perf_counter() - t
     metrics["min_cluster_size_selection"] = model.selection_
     metrics["ids"] = {**model.ids_report_, "previous_model_dir": prev_note}
@@ -166,7 +177,7 @@ def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, mode
     t = time.perf_counter()
     at = art.article_topics(chunks, model.labels_, model.label_of, articles, dups,
                             where_chunks=str(chunks_path), where_dups=str(duplicates_path),
-                            embeddings=model._train_X)
+                            embeddings=model.train_embeddings_)
     shares_t, time_info = art.shares_over_time(at, articles, params.time_period, model.label_of)
     shares_s = art.shares_per_source(at, articles, model.label_of)
     shares_o = art.shares_per_outlet(at, articles, model.label_of)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from ..cli import add_params_arg
+from . import add_params_arg
 
 
 def add_parser(sub) -> None:

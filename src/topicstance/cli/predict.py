@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 
-from ..cli import add_params_arg  # noqa: F401  (kept for a uniform command interface)
 from ..errors import InputError
+from . import add_column_args
 
 
 def add_parser(sub) -> None:
@@ -17,12 +18,13 @@ def add_parser(sub) -> None:
     p.add_argument("--format", choices=["json", "csv"], default="json")
     p.add_argument("--details", action="store_true", help="include per-chunk results (json only)")
     p.add_argument("--out", default="-", help="output file (default: stdout)")
-    p.set_defaults(func=run)
+    add_column_args(p, ("text", "id"))
+    p.set_defaults(func=run, inputs=("inputs", "models"))
 
 
-def read_inputs(inputs: list[str]) -> list[tuple[str, str]]:
-    """(id, text) in input order."""
-    import pandas as pd
+def read_inputs(inputs: list[str], columns: dict | None = None) -> list[tuple[str, str]]:
+    """(id, text) in input order; tables are read by :func:`topicstance.tables.read_table`."""
+    from ..tables import SUFFIXES, read_table
 
     rows: list[tuple[str, str]] = []
     for inp in inputs:
@@ -32,17 +34,14 @@ def read_inputs(inputs: list[str]) -> list[tuple[str, str]]:
         p = Path(inp)
         if not p.exists():
             raise InputError(f"{p}: file not found")
-        suf = p.suffix.lower()
-        if suf in (".csv", ".jsonl", ".parquet"):
-            try:
-                df = (pd.read_csv(p, dtype=object) if suf == ".csv" else
-                      pd.read_json(p, lines=True, dtype=False) if suf == ".jsonl" else pd.read_parquet(p))
-            except Exception as exc:  # noqa: BLE001 - any parse failure is the user's file
-                raise InputError(f"{p}: cannot read table ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
-            if "text" not in df.columns:
-                raise InputError(f"{p}: no 'text' column (columns: {', '.join(map(str, df.columns))})")
-            ids = df["id"].astype(str).tolist() if "id" in df.columns else [f"{p.name}:{i}" for i in range(len(df))]
-            rows += [(i, "" if not isinstance(t, str) else t) for i, t in zip(ids, df["text"])]
+        if p.suffix.lower() in SUFFIXES:
+            t = read_table(p, columns=columns, require=("text",))
+            for s in t.skipped:
+                print(f"topicstance: warning: {p}: line {s['row']}: {s['reason']}; skipped", file=sys.stderr)
+            df = t.df
+            ids = [v if v is not None else f"{p.name}:{i}" for i, v in enumerate(df["id"])] if "id" in df.columns \
+                else [f"{p.name}:{i}" for i in range(len(df))]
+            rows += [(i, t_ or "") for i, t_ in zip(ids, df["text"])]
         else:
             from ..ingest.decode import Skip, decode_bytes
 
@@ -58,10 +57,16 @@ def read_inputs(inputs: list[str]) -> list[tuple[str, str]]:
 def run(args) -> int:
     import pandas as pd
 
+    from ..io import check_outputs, write_text
     from ..predict import load
 
-    rows = read_inputs(args.inputs)
-    models = load(args.models)
+    check_outputs(files=[args.out])
+    rows = read_inputs(args.inputs, {"text": args.text_col or "text", "id": args.id_col or "id"})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        models = load(args.models)
+    for w in caught:  # one line each: a model from another version, or no stance model
+        print(f"topicstance: note: {w.message}", file=sys.stderr)
     recs = models.predict([t for _, t in rows], details=args.details)
     for (rid, _), r in zip(rows, recs):
         r["id"] = rid
@@ -81,5 +86,5 @@ def run(args) -> int:
     if args.out == "-":
         sys.stdout.write(text)
     else:
-        Path(args.out).write_text(text, encoding="utf-8")
+        write_text(args.out, text)
     return 0

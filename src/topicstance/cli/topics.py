@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..cli import add_params_arg
+from . import add_params_arg
 
 
 def add_parser(sub) -> None:
@@ -25,7 +25,8 @@ def add_parser(sub) -> None:
                    help="previous model for stable ids (default: MODELS/topics if present; 'none' to start afresh)")
     f.add_argument("--overrides", default=None, help="overrides file (default: params topics.overrides)")
     add_params_arg(f)
-    f.set_defaults(func=run_fit)
+    f.set_defaults(func=run_fit, inputs=("chunks", "embeddings", "articles", "duplicates", "skipped",
+                                           "overrides"))
 
     c = tsub.add_parser("cut", help="write article_id,topic at K topics (merging along the hierarchy)")
     c.add_argument("dir", help="run or project root holding models/topics and data/article_topics.parquet")
@@ -37,7 +38,7 @@ def add_parser(sub) -> None:
 
 def run_fit(args) -> int:
     from ..params import load_params
-    from .stage import fit_topics
+    from ..topics.stage import fit_topics
 
     params = load_params(args.params)
     prev = None
@@ -57,7 +58,7 @@ def run_fit(args) -> int:
 
 
 def run_cut(args) -> int:
-    from .cut import cut_articles
+    from ..topics.cut import cut_articles
 
     res = cut_articles(args.dir, args.n_topics, args.out)
     print(f"topics cut: {res['note']}", file=sys.stderr)

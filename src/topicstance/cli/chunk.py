@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from ..cli import add_params_arg
+from . import add_params_arg
 
 
 def add_parser(sub) -> None:
@@ -11,7 +11,7 @@ def add_parser(sub) -> None:
     p.add_argument("articles", help="articles.parquet")
     p.add_argument("--out", required=True, help="chunks.parquet to write")
     add_params_arg(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, inputs=("articles",))
 
 
 def run(args) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from ..cli import add_params_arg
+from . import add_params_arg
 
 
 def add_parser(sub) -> None:
@@ -12,15 +12,16 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True, help="embeddings folder to write")
     p.add_argument("--report", default=None, help="also write the run's stats (hits, misses, times) as JSON")
     add_params_arg(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, inputs=("chunks",))
 
 
 def run(args) -> int:
     from ..embed.run import embed_chunks
-    from ..io import write_json
+    from ..io import check_outputs, write_json
     from ..params import load_params
 
     params = load_params(args.params)
+    check_outputs(files=[args.report], folders=[args.out])
     stats = embed_chunks(args.chunks, args.out, params.embed)
     if args.report:
         write_json(args.report, stats)

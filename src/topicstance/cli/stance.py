@@ -15,9 +15,9 @@ from __future__ import annotations
 import sys
 import warnings
 
-from ..cli import add_params_arg
+from ..stance import METHODS
+from . import add_column_args, add_params_arg
 
-METHOD_CHOICES = ("tfidf", "embedding-lr", "hybrid", "setfit", "ensemble")
 
 
 def _say(msg: str) -> None:
@@ -35,21 +35,22 @@ def add_parser(sub) -> None:
     p = ss.add_parser("train", help="train a stance model on a labelled CSV (text,target,stance)")
     p.add_argument("labels", help="labelled CSV with columns text,target,stance[,split]")
     p.add_argument("--out", required=True, help="model directory to write")
-    p.add_argument("--method", choices=METHOD_CHOICES, default=None, help="default: stance.method")
+    p.add_argument("--method", choices=METHODS, default=None, help="default: stance.method")
     p.add_argument("--split", choices=("train",), default=None,
                    help="train only on rows whose split is 'train' (default: all rows)")
     p.add_argument("--strict", action="store_true",
                    help="a (text, target) pair labelled with different stances is an error "
                         "(default: such pairs are dropped, counted in a warning and in the model's config)")
     add_params_arg(p)
-    p.set_defaults(func=cmd_train)
+    p.set_defaults(func=cmd_train, inputs=("labels",))
 
     p = ss.add_parser("predict", help="stance for each row of a CSV with columns text,target")
     p.add_argument("model", help="model directory")
     p.add_argument("input", help="CSV with columns text,target")
     p.add_argument("--out", required=True, help="CSV to write: the input rows plus stance,p_favor,p_against,p_none")
+    add_column_args(p, ("text",))
     add_params_arg(p)
-    p.set_defaults(func=cmd_predict)
+    p.set_defaults(func=cmd_predict, inputs=("model", "input"))
 
     p = ss.add_parser("suggest", help="unlabelled units worth annotating next (uncertain and diverse)")
     p.add_argument("model", help="model directory")
@@ -58,15 +59,16 @@ def add_parser(sub) -> None:
     p.add_argument("--n", type=int, default=20, help="units to suggest per target (default 20)")
     p.add_argument("--targets", nargs="+", default=None, help="targets (default: the model's training targets)")
     p.add_argument("--out", required=True, help="CSV to write, ready to annotate")
+    add_column_args(p, ("text",))
     add_params_arg(p)
-    p.set_defaults(func=cmd_suggest)
+    p.set_defaults(func=cmd_suggest, inputs=("model", "candidates", "labels"))
 
     p = ss.add_parser("evaluate", help="test metrics, CV, learning curve, calibration, baselines")
     p.add_argument("labels", help="labelled CSV with a split column")
     p.add_argument("--model", required=True, help="model directory trained on the train split")
     p.add_argument("--reports", required=True, help="reports folder: writes stance_metrics.json and stance/*.csv")
     add_params_arg(p)
-    p.set_defaults(func=cmd_evaluate)
+    p.set_defaults(func=cmd_evaluate, inputs=("labels", "model"))
 
     p = ss.add_parser("apply", help="stance of every chunk for every target, and per article")
     p.add_argument("model", help="model directory")
@@ -75,15 +77,16 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True, help="stance.parquet to write")
     p.add_argument("--articles-out", required=True, help="article_stance.parquet to write")
     add_params_arg(p)
-    p.set_defaults(func=cmd_apply)
+    p.set_defaults(func=cmd_apply, inputs=("model", "chunks", "embeddings"))
 
     p = ss.add_parser("split", help="set the split column of a labels CSV from the frozen test split")
     p.add_argument("labels", help="labels CSV")
     p.add_argument("--frozen", default=None, help="frozen test unit ids (default: stance.test_split)")
     p.add_argument("--fraction", type=float, default=None, help="test share when creating it (default: stance.test_fraction)")
-    p.add_argument("--out", default=None, help="write here instead of in place")
+    p.add_argument("--out", default=None, help="CSV to write: the labels with their split column")
+    p.add_argument("--in-place", action="store_true", help="rewrite LABELS.csv itself (only its split column changes)")
     add_params_arg(p)
-    p.set_defaults(func=cmd_split)
+    p.set_defaults(func=cmd_split, inputs=("labels", "frozen"))
 
     g.set_defaults(func=lambda args: (g.print_help(), 2)[1])
 
@@ -96,15 +99,18 @@ def _setup(args):
 
 
 def cmd_train(args) -> int:
-    from .classifier import StanceClassifier
-    from .labels import check_trainable, read_labels
+    from ..stance.classifier import StanceClassifier
+    from ..stance.labels import check_trainable, read_labels
+
+    from ..io import check_outputs
 
     params = _setup(args)
+    check_outputs(folders=[args.out])
     df = read_labels(args.labels, split=args.split, on_conflict="error" if args.strict else "drop")
     conflicts = df.attrs["conflicts_dropped"]
     if conflicts["pairs"]:
         _say(f"topicstance: warning: {args.labels}: dropped {conflicts['pairs']} (text, target) pair(s) labelled "
-             f"with different stances ({conflicts['rows']} rows, first at rows "
+             f"with different stances ({conflicts['rows']} rows, first at lines "
              f"{', '.join(map(str, conflicts['first_rows']))}); --strict makes this an error")
     for w in check_trainable(df, args.labels):
         _say(f"topicstance: warning: {w}")
@@ -124,35 +130,31 @@ def cmd_train(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from ..embed.model import load_tokenizer
-    from ..io import write_text
-    from .classifier import StanceClassifier
-    from .labels import check_columns, read_table_any
-    from .predict import predict_rows
+    from ..embed.model import load_tokenizer, read_model_info
+    from ..errors import InputError
+    from ..io import check_outputs, write_text
+    from ..stance.classifier import StanceClassifier
+    from ..stance.labels import _where, check_columns, read_table_any
+    from ..stance.predict import predict_rows
 
     params = _setup(args)
-    df = read_table_any(args.input)
+    check_outputs(files=[args.out])
+    df = read_table_any(args.input, columns={"text": args.text_col or params.ingest.text_column})
     check_columns(df, ("text", "target"), args.input)
     for i, t in enumerate(df["target"].tolist()):
         if not str(t).strip():
-            from ..errors import InputError
-
-            raise InputError(f"{args.input}: row {i + 2}: column 'target' is empty")
+            raise InputError(f"{_where(df, args.input, i)}: column 'target' is empty")
     clf = StanceClassifier.load(args.model, cache_dir=params.embed.cache_dir)
-    from ..embed.model import read_model_info
-
-    tok = load_tokenizer(clf.model)
-    window = read_model_info(clf.model).max_seq_length
-    out, stats = predict_rows(clf, df["text"].tolist(), df["target"].astype(str).tolist(), tokenizer=tok,
-                              max_tokens=min(params.chunk.max_tokens, window),
-                              overlap_sentences=params.chunk.overlap_sentences,
-                              rule=params.stance.article_rule, window=window)
+    max_tokens = min(params.chunk.max_tokens, read_model_info(clf.model).max_seq_length)
+    out, stats = predict_rows(clf, df["text"].tolist(), df["target"].astype(str).tolist(),
+                              tokenizer=load_tokenizer(clf.model), max_tokens=max_tokens,
+                              overlap_sentences=params.chunk.overlap_sentences, rule=params.stance.article_rule)
     res = df.copy()
     for c in ("stance", "p_favor", "p_against", "p_none"):
         res[c] = out[c].to_numpy()
     write_text(args.out, res.to_csv(index=False))
-    msg = f"stance predict: {stats['rows']} rows ({stats['chunked_rows']} texts over {window} tokens chunked and " \
-          f"aggregated by {params.stance.article_rule})"
+    msg = (f"stance predict: {stats['rows']} rows, chunked at {max_tokens} tokens ({stats['chunked_rows']} texts "
+           f"in several chunks, aggregated by {params.stance.article_rule})")
     if stats["empty_skipped"]:
         msg += f"; skipped {stats['empty_skipped']} empty text(s) (stance left empty)"
     if stats["unseen_target_rows"]:
@@ -164,12 +166,16 @@ def cmd_predict(args) -> int:
 
 def cmd_suggest(args) -> int:
     from ..io import write_text
-    from .classifier import StanceClassifier
-    from .suggest import suggest
+    from ..stance.classifier import StanceClassifier
+    from ..stance.suggest import suggest
+
+    from ..io import check_outputs
 
     params = _setup(args)
+    check_outputs(files=[args.out])
     clf = StanceClassifier.load(args.model, cache_dir=params.embed.cache_dir)
-    df, stats = suggest(clf, args.candidates, args.labels, args.n, args.targets)
+    df, stats = suggest(clf, args.candidates, args.labels, args.n, args.targets,
+                        text_column=args.text_col or params.ingest.text_column)
     write_text(args.out, df.to_csv(index=False))
     per = ", ".join(f"{t}: {v.get('suggested', 0)} of {v['unlabelled']} unlabelled" for t, v in stats["per_target"].items())
     extra = f"; skipped {stats['empty_skipped']} empty text(s)" if stats["empty_skipped"] else ""
@@ -178,7 +184,7 @@ def cmd_suggest(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .evaluate import evaluate
+    from ..stance.evaluate import evaluate
 
     params = _setup(args)
     m = evaluate(args.labels, args.model, args.reports, params)
@@ -194,7 +200,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_apply(args) -> int:
-    from .apply import apply_stance
+    from ..stance.apply import apply_stance
 
     params = _setup(args)
     s = apply_stance(args.model, args.chunks, args.embeddings, args.out, args.articles_out, params)
@@ -207,9 +213,15 @@ def cmd_apply(args) -> int:
 
 
 def cmd_split(args) -> int:
-    from .split import split_labels_file
+    from ..errors import InputError
+    from ..stance.split import split_labels_file
 
     params = _setup(args)
+    if bool(args.out) == bool(args.in_place):
+        raise InputError(f"{args.labels}: give --out FILE for the split labels, or --in-place to rewrite this file")
+    from ..io import check_outputs
+
+    check_outputs(files=[args.out])
     s = split_labels_file(args.labels, args.frozen or params.stance.test_split,
                           args.fraction if args.fraction is not None else params.stance.test_fraction, args.out)
     verb = "created" if s["created"] else "read"
