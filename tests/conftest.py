@@ -114,6 +114,6 @@ def fresh_cache(tmp_path, monkeypatch):
 def articles_table(texts: list[str]) -> pd.DataFrame:
     """A tiny articles.parquet frame that meets the data contract."""
     n = len(texts)
-    return pd.DataFrame({"article_id": [f"a{i}" for i in range(n)], "source": ["test"] * n, "title": [None] * n,
-                         "text": texts, "date": [None] * n, "page_date": [None] * n, "tags": [[]] * n,
+    return pd.DataFrame({"article_id": [f"a{i}" for i in range(n)], "source": ["test"] * n, "outlet": [None] * n,
+                         "title": [None] * n, "text": texts, "date": [None] * n, "page_date": [None] * n, "tags": [[]] * n,
                          "summary": [None] * n})

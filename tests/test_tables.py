@@ -46,11 +46,12 @@ def test_corpus_labels_and_predict_inputs_read_a_table_alike(table):
     arts, _, _, rep = ingest_corpus(table, IngestParams())
     labels = read_labels(table)
     pred = read_inputs([str(table)])
-    assert arts["article_id"].tolist() == ["a", "b"]  # "None" is too short to be an article
-    assert [s["reason"] for s in rep["short_articles_skipped"]] == ["shorter than ingest.min_article_chars=40"]
+    assert arts["article_id"].tolist() == ["a", "b", "c"]  # a table row is a document however short: "None" too
+    assert not rep.get("short_articles_skipped")
     assert labels["text"].tolist() == [r["text"] for r in ROWS] and labels["stance"].tolist()[2] == "NONE"
     assert pred == [(r["id"], r["text"]) for r in ROWS]  # the text "None" is predicted, not taken as missing
     assert arts["note"].iloc[0] == "NA" and pd.isna(arts["note"].iloc[1])
+    assert arts["text"].iloc[2] == "None"
 
 
 def test_an_error_names_the_true_line_of_a_record_after_a_multi_line_field(tmp_path):

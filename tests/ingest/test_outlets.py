@@ -44,8 +44,9 @@ def test_a_named_outlet_column_that_is_missing_is_an_error_naming_the_file(tmp_p
 
 def test_outlet_col_option_overrides_the_param(tmp_path):
     pd.DataFrame({"id": ["a"], "text": _rows(1), "media": ["SNA"]}).to_csv(tmp_path / "t.csv", index=False)
+    (tmp_path / "empty.yaml").write_text("")
     assert main(["ingest", str(tmp_path / "t.csv"), "--out", str(tmp_path / "out"), "--outlet-col", "media",
-                 "--params", str(tmp_path / "none.yaml")]) == 0
+                 "--params", str(tmp_path / "empty.yaml")]) == 0
     assert pd.read_parquet(tmp_path / "out" / "articles.parquet")["outlet"].tolist() == ["SNA"]
 
 
