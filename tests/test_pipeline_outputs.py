@@ -44,3 +44,17 @@ def test_ingest_report_accounts_for_every_paragraph(project_outputs):
 def test_dvc_reports_nothing_to_do_after_repro(project_outputs):
     out = subprocess.run(["dvc", "status"], cwd=project_outputs, capture_output=True, text=True, check=True)
     assert "up to date" in out.stdout.lower(), out.stdout
+
+
+def test_prevalence_table_flags_the_seed_corpus_as_the_models_own_training_text(project_outputs):
+    """The seed pages' paragraphs are the seed labels, so every group holds text the model was trained on."""
+    from topicstance.stance.shares import COLUMNS
+
+    t = pd.read_csv(project_outputs / "reports" / "stance_prevalence.csv", keep_default_na=False)
+    assert list(t.columns) == COLUMNS
+    assert set(t["by"]) >= {"all", "topic", "source"}
+    sums = t.groupby(["by", "group", "target"])[["cc", "pcc", "acc", "pacc"]].sum()
+    assert np.allclose(sums, 1.0, atol=1e-4)
+    assert t["flags"].str.contains("seen_in_training").all()
+    assert (project_outputs / "models" / "stance_prevalence" / "correction.json").exists()
+    assert (project_outputs / "reports" / "figures" / "stance_shares_by_topic.png").exists()

@@ -256,6 +256,45 @@ def test_split_files(test_split: Union[str, dict]) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class PrevalenceParams:
+    """Stance shares per group, corrected for classifier error (``stance shares``; docs/stance.md)."""
+    method: str = "pacc"
+    solver: str = "simplex"
+    n_bootstrap: int = 1000
+    level: float = 0.95
+    min_units: int = 20
+    max_condition: float = 10.0
+    tolerance: float = 0.02
+    sources: tuple = ("seed",)
+    prior_rows: float = 10.0
+    resample: str = "article"
+    by: tuple = ("all", "topic", "source", "period")
+    random_state: int = 42
+
+    def __post_init__(self):
+        object.__setattr__(self, "by", tuple(self.by))
+        _check(not isinstance(self.sources, str) and all(isinstance(v, str) and v.strip() for v in self.sources),
+               "prevalence.sources", f"must be a list of labelled source names (empty: all), got {self.sources!r}")
+        object.__setattr__(self, "sources", tuple(self.sources))
+        _check(isinstance(self.prior_rows, (int, float)) and not isinstance(self.prior_rows, bool)
+               and self.prior_rows >= 0, "prevalence.prior_rows", f"must be a number >= 0, got {self.prior_rows!r}")
+        _check(self.method in ("acc", "pacc"), "prevalence.method", f"must be acc or pacc, got {self.method!r}")
+        _check(self.solver in ("simplex", "clip"), "prevalence.solver",
+               f"must be simplex or clip, got {self.solver!r}")
+        _check(isinstance(self.n_bootstrap, int) and self.n_bootstrap >= 100, "prevalence.n_bootstrap",
+               f"must be an integer >= 100, got {self.n_bootstrap!r}")
+        _check(0.5 <= self.level < 1, "prevalence.level", f"must be in [0.5, 1), got {self.level}")
+        _check(isinstance(self.min_units, int) and self.min_units >= 1, "prevalence.min_units",
+               f"must be an integer >= 1, got {self.min_units!r}")
+        _check(self.max_condition >= 1, "prevalence.max_condition", f"must be >= 1, got {self.max_condition}")
+        _check(0 <= self.tolerance < 0.5, "prevalence.tolerance", f"must be in [0, 0.5), got {self.tolerance}")
+        _check(self.resample in ("article", "chunk"), "prevalence.resample",
+               f"must be article or chunk, got {self.resample!r}")
+        _check(len(self.by) > 0 and all(isinstance(b, str) and b.strip() for b in self.by), "prevalence.by",
+               "must be a non-empty list of column names (or all)")
+
+
+@dataclass(frozen=True)
 class ReportParams:
     map_random_state: int = 42
     max_points: int = 20_000
@@ -274,6 +313,7 @@ SECTIONS: dict[str, type] = {
     "embed": EmbedParams,
     "topics": TopicsParams,
     "stance": StanceParams,
+    "prevalence": PrevalenceParams,
     "report": ReportParams,
 }
 
@@ -285,6 +325,7 @@ class Params:
     embed: EmbedParams = field(default_factory=EmbedParams)
     topics: TopicsParams = field(default_factory=TopicsParams)
     stance: StanceParams = field(default_factory=StanceParams)
+    prevalence: PrevalenceParams = field(default_factory=PrevalenceParams)
     report: ReportParams = field(default_factory=ReportParams)
 
 

@@ -228,4 +228,82 @@ def test_train_drops_conflicting_pairs_with_a_warning_and_strict_refuses_them(tm
     assert cfg["training_data"]["conflicting_pairs_dropped"] == 1 and cfg["training_data"]["rows"] == len(df) - 1
     assert run("train", p, "--out", tmp_path / "m2", "--method", "tfidf", "--strict", "--params", params_file) == 2
     err = capsys.readouterr().err.strip()
-    assert "labelled" in err and "\n" not in err and not (tmp_path / "m2").exists()
+    assert "labelled" in err and "\
+" not in err and not (tmp_path / "m2").exists()
+
+
+def _applied_data_dir(d, rng):
+    """A data folder as the pipeline leaves it: 40 articles of 3 chunks, 2 topics, 2 sources, half dated."""
+    d.mkdir()
+    arts = pd.DataFrame({"article_id": [f"a{i}" for i in range(40)], "source": ["x.txt", "y.txt"] * 20,
+                         "title": None, "text": "t", "date": [f"2022-0{1 + i % 2}-15" if i < 20 else None
+                                                              for i in range(40)],
+                         "page_date": None, "tags": [[] for _ in range(40)], "summary": None})
+    arts.to_parquet(d / "articles.parquet")
+    chunks = pd.DataFrame({"chunk_id": [f"c{i}" for i in range(120)], "article_id": [f"a{i // 3}" for i in range(120)],
+                           "position": [i % 3 for i in range(120)], "char_start": 0, "char_end": 1, "n_tokens": 5,
+                           "text": "t"})
+    chunks.to_parquet(d / "chunks.parquet")
+    topic = [(i // 3) % 2 for i in range(120)]
+    pd.DataFrame({"chunk_id": chunks["chunk_id"], "topic_raw": topic, "topic": topic, "probability": 1.0}).to_parquet(
+        d / "topics.parquet")
+    pd.DataFrame({"article_id": arts["article_id"], "topic": [i % 2 for i in range(40)],
+                  "topic_label": ["war front" if i % 2 == 0 else "energy prices" for i in range(40)],
+                  "topic_mix": "{}", "duplicate_of": None, "skipped": None}).to_parquet(d / "article_topics.parquet")
+    parts = []
+    for target in ("Russia", "Ukraine"):
+        P = rng.dirichlet([1, 1, 2], size=120)
+        parts.append(pd.DataFrame({"chunk_id": chunks["chunk_id"], "article_id": chunks["article_id"], "target": target,
+                                   "stance": np.array(["FAVOR", "AGAINST", "NONE"])[P.argmax(1)],
+                                   "p_favor": P[:, 0], "p_against": P[:, 1], "p_none": P[:, 2]}))
+    pd.concat(parts, ignore_index=True).to_parquet(d / "stance.parquet")
+    return d
+
+
+def test_evaluate_writes_the_out_of_fold_predictions_that_shares_learns_from(tmp_path, split_labels, params_file, capsys):
+    assert run("train", split_labels, "--out", tmp_path / "m", "--split", "train", "--method", "tfidf",
+               "--params", params_file) == 0
+    assert run("evaluate", split_labels, "--model", tmp_path / "m", "--reports", tmp_path / "rep",
+               "--params", params_file) == 0
+    cv = pd.read_csv(tmp_path / "rep" / "stance" / "cv_predictions.csv")
+    n_train = (pd.read_csv(split_labels)["split"] == "train").sum()
+    assert len(cv) == n_train and set(cv["method"]) == {"tfidf"}  # params_file: one repeat
+    assert np.allclose(cv[["p_favor", "p_against", "p_none"]].sum(1), 1.0)
+    data = _applied_data_dir(tmp_path / "data", np.random.default_rng(0))
+    capsys.readouterr()
+    assert run("shares", data, "--by", "topic", "period", "--cv-predictions", tmp_path / "rep" / "stance" / "cv_predictions.csv",
+               "--correction", tmp_path / "corr", "--sources", "--out", tmp_path / "shares.csv", "--params", params_file) == 0
+    err = capsys.readouterr().err
+    assert "period: 2 groups (60 chunks without a value, left out)" in err
+    t = pd.read_csv(tmp_path / "shares.csv", keep_default_na=False)
+    assert len(t) == (2 + 2) * 2 * 3  # (2 topics + 2 months) x 2 targets x 3 stances
+    assert set(t.loc[t["by"] == "topic", "label"]) == {"war front", "energy prices"}
+    per, top = t[t["by"] == "period"], t[t["by"] == "topic"]
+    assert (per["n"] == 30).all() and (per["n_clusters"] == 10).all()
+    assert (top["n"] == 60).all() and (top["n_clusters"] == 20).all()
+    assert per["flags"].str.contains("few_units").all()  # 10 articles < prevalence.min_units (20)
+    assert not top["flags"].str.contains("few_units").any()
+    sums = t.groupby(["by", "group", "target"])[["cc", "corrected"]].sum()
+    assert np.allclose(sums, 1.0, atol=1e-5)
+    assert ((t["lo"] <= t["corrected"] + 1e-9) & (t["corrected"] <= t["hi"] + 1e-9)).all()
+
+
+def test_shares_reads_a_saved_correction_and_names_a_missing_column(tmp_path, params_file, capsys):
+    from topicstance.stance.prevalence import StancePrevalence
+
+    rng = np.random.default_rng(1)
+    y = np.repeat(["FAVOR", "AGAINST", "NONE"], 60)
+    P = rng.dirichlet([1, 1, 1], size=len(y))
+    StancePrevalence(n_bootstrap=100).fit(np.concatenate([y, y]), np.concatenate([P, P]),
+                                          ["Russia"] * len(y) + ["Ukraine"] * len(y)).save(tmp_path / "corr")
+    data = _applied_data_dir(tmp_path / "data", rng)
+    assert run("shares", data, "--by", "all", "source", "--correction", tmp_path / "corr", "--sources",
+               "--out", tmp_path / "s.parquet", "--params", params_file) == 0
+    t = pd.read_parquet(tmp_path / "s.parquet")
+    assert sorted(set(t["group"])) == ["all", "x.txt", "y.txt"] and (t.loc[t["by"] == "all", "n"] == 120).all()
+    capsys.readouterr()
+    assert run("shares", data, "--by", "outlet", "--correction", tmp_path / "corr", "--sources",
+               "--params", params_file) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--by outlet: no such column" in err and "source" in err and "\
+" not in err

@@ -1,4 +1,4 @@
-"""``topicstance stance ...``: train, predict, suggest, evaluate, apply, split (docs/stance.md).
+"""``topicstance stance ...``: train, predict, suggest, evaluate, apply, split, shares (docs/stance.md).
 
     topicstance stance train LABELS.csv --out MODEL_DIR [--method M] [--split train]
     topicstance stance predict MODEL_DIR INPUT.csv --out OUT.csv
@@ -7,6 +7,8 @@
     topicstance stance apply MODEL_DIR --chunks data/chunks.parquet --embeddings data/embeddings \\
         --out data/stance.parquet --articles-out data/article_stance.parquet
     topicstance stance split LABELS.csv [--frozen seeds/labels/test_split.txt] [--fraction 0.25]
+    topicstance stance shares DATA_DIR --by topic [source period ...] (--cv-predictions FILE | --correction DIR) \\
+        [--model MODEL_DIR] [--sources seed ...] [--out FILE]
 
 Every command takes ``--params`` (default params.yaml).
 """
@@ -29,7 +31,7 @@ def _warn_one_line(message, category, filename, lineno, file=None, line=None):
 
 
 def add_parser(sub) -> None:
-    g = sub.add_parser("stance", help="stance classifier: train, predict, suggest, evaluate, apply, split")
+    g = sub.add_parser("stance", help="stance classifier: train, predict, suggest, evaluate, apply, split, shares")
     ss = g.add_subparsers(dest="stance_command", metavar="SUBCOMMAND")
 
     p = ss.add_parser("train", help="train a stance model on a labelled CSV (text,target,stance)")
@@ -87,6 +89,24 @@ def add_parser(sub) -> None:
     p.add_argument("--in-place", action="store_true", help="rewrite LABELS.csv itself (only its split column changes)")
     add_params_arg(p)
     p.set_defaults(func=cmd_split, inputs=("labels", "frozen"))
+
+    p = ss.add_parser("shares", help="stance shares per group, corrected for classifier error, with intervals")
+    p.add_argument("data", help="data folder with stance.parquet (and topics, chunks, articles tables to group by)")
+    p.add_argument("--by", nargs="+", default=None,
+                   help="columns to group by, each on its own (topic, source, period, all, ...; "
+                        "default: prevalence.by)")
+    p.add_argument("--cv-predictions", default=None,
+                   help="out-of-fold predictions to learn the correction from (reports/stance/cv_predictions.csv)")
+    p.add_argument("--correction", default=None,
+                   help="correction directory: written there with --cv-predictions, else read from it")
+    p.add_argument("--model", default=None,
+                   help="the stance model that wrote stance.parquet: its training units mark chunks it has seen")
+    p.add_argument("--sources", nargs="*", default=None,
+                   help="labelled sources most like these texts, whose error rates the correction uses "
+                        "(default: prevalence.sources; none given: all labelled rows)")
+    p.add_argument("--out", default=None, help="table to write (.csv or .parquet); default: CSV on stdout")
+    add_params_arg(p)
+    p.set_defaults(func=cmd_shares)
 
     g.set_defaults(func=lambda args: (g.print_help(), 2)[1])
 
@@ -227,4 +247,37 @@ def cmd_split(args) -> int:
     verb = "created" if s["created"] else "read"
     _say(f"stance split: {verb} {s['frozen_file']}; {s['test_units']} of {s['units']} units in test "
          f"({s['rows_test']} test rows, {s['rows_train']} train rows) -> {s['written']}")
+    return 0
+
+
+def cmd_shares(args) -> int:
+    from .shares import run_shares
+
+    params = _setup(args)
+    if args.sources is not None:
+        import dataclasses
+
+        params = dataclasses.replace(params, prevalence=dataclasses.replace(params.prevalence,
+                                                                            sources=tuple(args.sources)))
+    table, s = run_shares(args.data, args.by or list(params.prevalence.by), args.out, params,
+                          correction=args.correction, cv_predictions=args.cv_predictions, model=args.model)
+    if args.out is None:
+        sys.stdout.write(table.to_csv(index=False))
+    per = "; ".join(f"{k}: {v['groups']} groups" + (f" ({v['chunks_without_value']} chunks without a value, left out)"
+                                                    if v["chunks_without_value"] else "")
+                    for k, v in s["groupings"].items())
+    flags = ", ".join(f"{k} {v}" for k, v in s["flag_counts"].items()) or "none"
+    cond = ", ".join(f"{t} {c[params.prevalence.method]:.1f}" for t, c in s["condition"].items())
+    src = ", ".join(params.prevalence.sources) or "all labelled sources"
+    _say(f"stance shares: {per}; {s['group_targets']} group x target cells, {s['flagged']} flagged ({flags}); "
+         f"{params.prevalence.method} correction from {src}, condition number {cond}"
+         + (f" -> {args.out}" if args.out else ""))
+    if s.get("chunks_seen_in_training"):
+        _say(f"stance shares: {s['chunks_seen_in_training']} chunks contain paragraphs the model was trained on "
+             f"(units from the {s['trained_units_from']}); their groups are flagged seen_in_training")
+    if s.get("same_method") is False:
+        _say(f"topicstance: warning: the correction was learnt from {', '.join(s['cv_method'])} cross-validation, "
+             f"the model is {s['model_method']}; its error rates may differ")
+    if args.cv_predictions and args.correction:
+        _say(f"stance shares: correction learnt from {args.cv_predictions} -> {args.correction}")
     return 0

@@ -83,6 +83,7 @@ def build_report(data_dir: str | Path, models_dir: str | Path, reports_dir: str 
     written += _stance_eval_figures(reports_dir, fig_dir, p)
     not_drawn: dict[str, str] = {}
     written += _time_outlet_figures(data_dir, fig_dir, p, period, not_drawn)
+    written += _stance_share_figures(reports_dir, fig_dir, p)
 
     # the interactive page
     sample = pts if len(pts) <= p.max_points else pts.sample(p.max_points, random_state=p.map_random_state)
@@ -177,4 +178,24 @@ def _stance_eval_figures(reports_dir: Path, fig_dir: Path, p: ReportParams) -> l
                                       "lo": raw[metric] - sd, "hi": raw[metric] + sd,
                                       "supported": raw["supported"].astype(bool)}))
         out.append(figures.learning_curve(pd.concat(long), fig_dir / "stance_learning_curve.png", p.dpi))
+    return out
+
+
+SHARE_FIGURES = {"topic": "stance_shares_by_topic.png", "source": "stance_shares_by_source.png",
+                 "period": "stance_shares_by_period.png"}
+
+
+def _stance_share_figures(reports_dir: Path, fig_dir: Path, p: ReportParams) -> list[Path]:
+    """Corrected shares with intervals beside the raw ones, from ``reports/stance_prevalence.csv``."""
+    f = reports_dir / "stance_prevalence.csv"
+    if not f.exists():
+        return []
+    table = pd.read_csv(f, keep_default_na=False, na_values=[""], dtype={"group": str, "label": str, "flags": str})
+    table["flags"] = table["flags"].fillna("")
+    table["label"] = table["label"].fillna("")
+    out = []
+    for by, name in SHARE_FIGURES.items():
+        part = table[table["by"] == by]
+        if len(part):
+            out.append(figures.stance_shares(part, fig_dir / name, f"Stance shares per {by}: corrected and raw", p.dpi))
     return out

@@ -335,4 +335,66 @@ def topic_outlet(shares: pd.DataFrame, path: Path, dpi: int = 150, max_topics: i
                     color="white" if v > 0.6 * vmax else "#111")
     fig.colorbar(im, ax=ax, label="topic share within the outlet")
     ax.set_title("Topics per outlet (share; articles with it as dominant topic in brackets)")
+
+
+def stance_shares(table: pd.DataFrame, path: Path, title: str, dpi: int = 150, max_groups: int = 25) -> Path:
+    """Corrected stance shares with their intervals beside the raw classify-and-count ones.
+
+    table: rows of ``reports/stance_prevalence.csv`` for one grouping (group, label, target, stance, n,
+    n_clusters, cc, cc_lo, cc_hi, corrected, lo, hi, method, flags). Per target a panel; per group three
+    rows (FAVOR, AGAINST, NONE): a small black square for the raw share, a circle in the stance's colour for the
+    corrected share, each with its 95% interval. A flagged group's name carries its flags and its corrected
+    circles are hollow.
+    """
+    plt = _plt()
+    stances = ["FAVOR", "AGAINST", "NONE"]
+    targets = sorted(table["target"].unique())
+    order = (table.drop_duplicates("group").sort_values("n", ascending=False, kind="stable")["group"].tolist())[:max_groups]
+    n_rows = max(1, len(order))
+    fig, axes = plt.subplots(1, max(1, len(targets)), figsize=(6.4 * max(1, len(targets)), 1.05 * n_rows + 1.9),
+                             sharey=True, squeeze=False)
+    h = 0.27
+    names = []
+    for ax, target in zip(axes.ravel(), targets):
+        d = table[table["target"] == target].set_index(["group", "stance"])
+        for k, st in enumerate(stances):
+            ys = np.arange(n_rows) + (k - 1) * h
+            r = d.xs(st, level="stance").reindex(order)
+            ax.errorbar(r["cc"], ys - 0.07, xerr=[r["cc"] - r["cc_lo"], r["cc_hi"] - r["cc"]], fmt="s", ms=3.5,
+                        mfc="white", mec="#111", ecolor="#444", elinewidth=0.9, capsize=2,
+                        label="raw share (classify and count)" if k == 0 else None)
+            flagged = r["flags"].fillna("").astype(str) != ""
+            for fl, face in ((False, STANCE_COLOURS[st]), (True, "white")):
+                m = (flagged == fl).to_numpy()
+                if not m.any():
+                    continue
+                ax.errorbar(r["corrected"][m], ys[m] + 0.07, xerr=[(r["corrected"] - r["lo"])[m], (r["hi"] - r["corrected"])[m]],
+                            fmt="o", ms=5, mfc=face, mec=STANCE_COLOURS[st], ecolor=STANCE_COLOURS[st], elinewidth=1.4,
+                            capsize=2, label=f"{st} corrected" + (" (flagged)" if fl else ""))
+        if not names:
+            first = table[table["target"] == target].drop_duplicates("group").set_index("group").reindex(order)
+            for g, row in first.iterrows():
+                lab = f"{g}: {row['label']}" if isinstance(row["label"], str) and row["label"] else str(g)
+                lab = textwrap.shorten(lab, 38, placeholder="…")
+                extra = f"\nn={int(row['n'])} chunks, {int(row['n_clusters'])} articles"
+                flags = row["flags"] if isinstance(row["flags"], str) else ""
+                names.append(lab + extra + (f"\nflags: {flags.replace(';', ', ')}" if flags else ""))
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_xlabel("share of chunks (95% bootstrap interval)")
+        ax.set_title(f"toward {target}")
+        ax.grid(axis="x", alpha=0.3)
+        for y in np.arange(n_rows - 1) + 0.5:
+            ax.axhline(y, color="#ddd", lw=0.8)
+    axes[0, 0].set_yticks(range(n_rows), names or [""] * n_rows, fontsize=9)
+    axes[0, 0].set_ylim(n_rows - 0.5, -0.5)
+    handles, labels = [], []
+    for ax in axes.ravel():
+        for hd, lb in zip(*ax.get_legend_handles_labels()):
+            if lb not in labels:
+                handles.append(hd)
+                labels.append(lb)
+    height = fig.get_size_inches()[1]
+    fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False, fontsize=9, bbox_to_anchor=(0.5, 0))
+    fig.suptitle(f"{title} ({table['method'].iloc[0].upper()})")
+    fig.tight_layout(rect=(0, 0.55 / height, 1, 1))
     return _save(fig, path, dpi)

@@ -15,6 +15,8 @@ Modules, one job each:
 * :mod:`.evaluate`   the evaluate stage (test split, CV, learning curve, baselines)
 * :mod:`.apply`      the apply stage (every chunk x target, then articles)
 * :mod:`.suggest`    active learning: uncertain and diverse units to annotate next
+* :mod:`.prevalence` :class:`StancePrevalence`: shares of each stance in a group, corrected for classifier error
+* :mod:`.shares`     ``stance shares``: the applied output grouped by any column, the prevalence table
 
 The ``topicstance stance ...`` commands live in :mod:`topicstance.cli.stance`.
 """

@@ -27,7 +27,9 @@ split. The model is refused if it was trained on any test unit. Written:
       press releases). Intervals resample whole ``group``s;
     * ``test_split``: row counts and the sha256 of the test rows.
 ``<reports>/stance/``: ``confusion.csv`` (actual, predicted, target per test
-row), ``learning_curve.csv``, ``reliability.csv``, ``test_predictions.csv``.
+row), ``learning_curve.csv``, ``reliability.csv``, ``test_predictions.csv``, and
+``cv_predictions.csv``: the out-of-fold probabilities of every CV repeat on
+train, from which ``stance shares`` learns how the method errs (:mod:`.prevalence`).
 
 CV and the learning curve retrain the model's method; ``setfit`` and
 ``ensemble`` would fine-tune the body for every fold, so there they retrain
@@ -118,7 +120,12 @@ class _Fitter:
         return P, np.array(CLASSES)[P.argmax(1)]
 
 
-def cross_validate(fitter: _Fitter, train_idx: np.ndarray, p) -> dict:
+def cross_validate(fitter: _Fitter, train_idx: np.ndarray, p, oof: list | None = None) -> dict:
+    """Repeated grouped CV on ``train_idx``; appends each repeat's out-of-fold probabilities to ``oof``.
+
+    Each entry of ``oof`` is a table (row position in ``fitter.df``, repeat, P): the input of the
+    prevalence correction (:mod:`.prevalence`), which needs how the method errs on units it did not see.
+    """
     from sklearn.model_selection import StratifiedGroupKFold
 
     df = fitter.df
@@ -137,22 +144,25 @@ def cross_validate(fitter: _Fitter, train_idx: np.ndarray, p) -> dict:
     pooled = []  # per repeat: class_balanced of the out-of-fold predictions
     by_source: dict[str, list[dict]] = {}
     for r in range(p.cv_repeats):
-        oof, done = np.empty(len(y), dtype=object), np.zeros(len(y), dtype=bool)
+        oof_pred, done = np.empty(len(y), dtype=object), np.zeros(len(y), dtype=bool)
+        oof_p = np.full((len(y), len(CLASSES)), np.nan)
         cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=p.random_state + r)
         for f, (a, b) in enumerate(cv.split(np.zeros(len(y)), y, groups)):
             if len(set(y[a])) < 2:
                 continue
-            _, pred = fitter.fit_predict(train_idx[a], train_idx[b], p.random_state + r)
-            oof[b], done[b] = pred, True
+            P, pred = fitter.fit_predict(train_idx[a], train_idx[b], p.random_state + r)
+            oof_pred[b], oof_p[b], done[b] = pred, P, True
             s = summary(y[b], pred)
             tg = tg_train[b]
             folds.append({"repeat": r, "fold": f, "n_test": int(len(b)), "macro_f1": s["macro_f1"], "f_avg": s["f_avg"],
                           "per_target_f_avg": {t: summary(y[b][tg == t], pred[tg == t])["f_avg"] for t in sorted(set(tg))}})
-        pooled.append(class_balanced(y[done], oof[done].astype(str), tg_train[done]))
+        pooled.append(class_balanced(y[done], oof_pred[done].astype(str), tg_train[done]))
+        if oof is not None:
+            oof.append((train_idx[done], r, oof_p[done]))
         for src in sorted(set(src_train)):
             m = done & (src_train == src)
             if m.any():
-                q = summary(y[m], oof[m].astype(str))
+                q = summary(y[m], oof_pred[m].astype(str))
                 by_source.setdefault(src, []).append({"n": q["n"], "macro_f1": q["macro_f1"], "f_avg": q["f_avg"]})
     mf = np.array([f["macro_f1"] for f in folds])
     fa = np.array([f["f_avg"] for f in folds])
@@ -166,6 +176,19 @@ def cross_validate(fitter: _Fitter, train_idx: np.ndarray, p) -> dict:
                                 "note": "cross-validated on train (out-of-fold, mean over repeats)"}
                           for src, v in sorted(by_source.items())},
             "folds": folds}
+
+
+def cv_predictions_table(df: pd.DataFrame, oof: list, method: str) -> pd.DataFrame:
+    """The out-of-fold predictions of every CV repeat, one row per (labelled row, repeat)."""
+    parts = []
+    for rows, r, P in oof:
+        d = df.iloc[rows]
+        parts.append(pd.DataFrame({
+            "unit_id": d["unit_id"].to_numpy(), "group": d["group"].to_numpy(), "source": d["source"].to_numpy(),
+            "target": d["target"].to_numpy(), "stance": d["stance"].to_numpy(), "repeat": r, "method": method,
+            "predicted": np.array(CLASSES, dtype=object)[P.argmax(1)],
+            "p_favor": P[:, 0], "p_against": P[:, 1], "p_none": P[:, 2]}))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _balanced_summary(pooled: list[dict]) -> dict:
@@ -314,7 +337,8 @@ def evaluate(labels_path, model_dir, reports_dir, params) -> dict:
     fitter = _Fitter(proto, cv_method, df, emb, counts)
     _log("cross-validation")
     t1 = time.perf_counter()
-    cv = cross_validate(fitter, train_idx, p)
+    oof: list = []
+    cv = cross_validate(fitter, train_idx, p, oof)
     timings["cv"] = round(time.perf_counter() - t1, 1)
     _log("learning curve")
     t1 = time.perf_counter()
@@ -355,8 +379,12 @@ def evaluate(labels_path, model_dir, reports_dir, params) -> dict:
     write_text(plots / "learning_curve.csv", pd.DataFrame(lc_rows).to_csv(index=False))
     write_text(plots / "reliability.csv", pd.DataFrame([b for b in bins if b["count"]]).to_csv(index=False))
     write_text(plots / "test_predictions.csv", pd.DataFrame({
-        "unit_id": test["unit_id"].to_numpy(), "target": tg_test, "stance": y_test, "predicted": pred,
+        "unit_id": test["unit_id"].to_numpy(), "group": g_test, "source": src_test,
+        "target": tg_test, "stance": y_test, "predicted": pred,
         "p_favor": P[:, 0], "p_against": P[:, 1], "p_none": P[:, 2], "text": test["text"].to_numpy()}).to_csv(index=False))
+    if oof:
+        write_text(plots / "cv_predictions.csv", cv_predictions_table(df, oof, cv_method).to_csv(index=False))
+        metrics["cv"]["predictions"] = "stance/cv_predictions.csv"
     metrics["seconds"] = round(time.perf_counter() - t0, 1)
     write_json(reports_dir / "stance_metrics.json", metrics)
     return metrics

@@ -1,0 +1,213 @@
+"""The prevalence estimator on constructed cases whose true shares are known."""
+import json
+
+import numpy as np
+import pytest
+
+from topicstance.errors import ModelFileError
+from topicstance.stance import CLASSES
+from topicstance.stance.prevalence import StancePrevalence, solve_simplex, solve_unconstrained
+
+# columns: the true class (FAVOR, AGAINST, NONE); rows: the predicted class. Half of AGAINST is missed.
+M = np.array([[0.80, 0.10, 0.05],
+              [0.05, 0.50, 0.05],
+              [0.15, 0.40, 0.90]])
+
+
+def exact_rows(counts, rates=M):
+    """Rows of each true class j, predicted i in exactly the share rates[i, j]; P is 0.7 on the prediction."""
+    y, yhat = [], []
+    for j, n in enumerate(counts):
+        per = np.rint(rates[:, j] * n).astype(int)
+        assert per.sum() == n
+        for i, k in enumerate(per):
+            y += [j] * k
+            yhat += [i] * k
+    y, yhat = np.array(y), np.array(yhat)
+    P = np.full((len(y), 3), 0.15)
+    P[np.arange(len(y)), yhat] = 0.7
+    return np.array(CLASSES)[y], P
+
+
+def sampled_rows(rng, counts, rates=M):
+    """Rows drawn at random: true class j, prediction drawn from column j, noisy probabilities around it."""
+    y = np.repeat(np.arange(3), counts)
+    yhat = np.array([rng.choice(3, p=rates[:, j]) for j in y])
+    P = rng.dirichlet([1.0, 1.0, 1.0], size=len(y)) * 0.4
+    P[np.arange(len(y)), yhat] += 0.6
+    return np.array(CLASSES)[y], P
+
+
+def fitted(counts=(200, 200, 200), rates=M, **kw):
+    labels, P = exact_rows(counts, rates)
+    return StancePrevalence(n_bootstrap=200, **kw).fit(labels, P, ["Russia"] * len(labels))
+
+
+def test_acc_and_pacc_recover_a_known_prevalence_that_cc_gets_wrong():
+    est = fitted()
+    _, P = exact_rows((100, 600, 300))  # true shares 0.1, 0.6, 0.3
+    e = est.estimate(P, "Russia")
+    true = np.array([0.1, 0.6, 0.3])
+    assert np.allclose(e["acc"], true, atol=1e-9) and np.allclose(e["pacc"], true, atol=1e-9)
+    assert np.allclose(e["cc"], M @ true) and abs(e["cc"][1] - 0.6) > 0.25  # CC: AGAINST 0.32 instead of 0.6
+
+
+def test_rate_matrices_are_the_ones_quapy_computes_and_the_simplex_solution_is_quapys():
+    from quapy.method.aggregative import ACC, PACC
+
+    rng = np.random.default_rng(3)
+    labels, P = sampled_rows(rng, (50, 80, 200))
+    est = StancePrevalence(n_bootstrap=100).fit(labels, P, ["Russia"] * len(labels))
+    pred = np.array(CLASSES)[P.argmax(1)]
+    assert np.allclose(est.rates_["Russia"], ACC.getPteCondEstim(list(CLASSES), labels, pred))
+    assert np.allclose(est.soft_rates_["Russia"], PACC.getPteCondEstim(list(CLASSES), labels, P))
+    for _ in range(20):
+        A, q = rng.dirichlet([1, 1, 1], size=3).T, rng.dirichlet([0.5, 0.5, 0.5])
+        ref = ACC.solve_adjustment(A, q, method="inversion", solver="minimize")
+        assert np.abs(solve_simplex(A, q) - ref).max() < 1e-3
+
+
+def test_clip_solver_clips_the_unconstrained_solution_and_renormalises():
+    est = fitted(solver="clip")
+    P = np.tile([0.05, 0.05, 0.9], (100, 1))  # everything predicted NONE: below M's false-positive floor
+    e = est.estimate(P, "Russia")
+    raw = solve_unconstrained(est.rates_["Russia"], e["cc"])
+    assert (raw[:2] < 0).all()
+    assert np.allclose(e["acc"], [0.0, 0.0, 1.0]) and np.allclose(e["acc_unconstrained"], raw)
+
+
+def test_a_group_that_no_prevalence_explains_is_flagged_outside_the_simplex():
+    est = fitted((600, 600, 600))
+    bad = np.tile([0.05, 0.05, 0.9], (1000, 1))  # never FAVOR, though 5% of true NONE is predicted FAVOR
+    _, good = exact_rows((100, 600, 300))
+    assert "outside_simplex" in est.shares(bad, "Russia")["flags"]
+    assert "outside_simplex" not in est.shares(good, "Russia")["flags"]
+
+
+def test_a_singular_correction_is_flagged_and_still_gives_a_share():
+    singular = np.array([[0.5, 0.5, 0.0], [0.0, 0.0, 0.0], [0.5, 0.5, 1.0]])  # FAVOR and AGAINST look the same
+    est = fitted(rates=singular)
+    _, P = exact_rows((100, 100, 200), singular)
+    r = est.shares(P, "Russia")
+    assert "ill_conditioned" in r["flags"]
+    assert not np.isfinite(r["condition"]) or r["condition"] > 1e6
+    assert np.isclose(r["estimates"]["acc"].sum(), 1.0) and (r["estimates"]["acc"] >= 0).all()
+    assert "ill_conditioned" not in fitted().shares(P, "Russia")["flags"]
+
+
+def test_a_tiny_group_is_flagged_few_units():
+    est = fitted(min_units=20)
+    _, P = exact_rows((100, 600, 300))
+    assert "few_units" in est.shares(P[::200], "Russia")["flags"]  # 5 units
+    assert "few_units" not in est.shares(P, "Russia")["flags"]
+
+
+def test_a_target_without_labelled_rows_gets_only_the_raw_shares():
+    est = fitted()
+    r = est.shares(np.tile([0.2, 0.2, 0.6], (30, 1)), "Belarus")
+    assert r["flags"] == ["no_correction"] and np.isnan(r["estimates"]["acc"]).all()
+    assert np.allclose(r["estimates"]["cc"], [0, 0, 1])
+
+
+def test_a_class_without_labels_is_flagged():
+    labels, P = exact_rows((200, 0, 200), np.array([[0.8, 0.1, 0.05], [0.05, 0.5, 0.05], [0.15, 0.4, 0.9]]))
+    est = StancePrevalence(n_bootstrap=100).fit(labels, P, ["Ukraine"] * len(labels))
+    assert np.allclose(est.rates_["Ukraine"][:, 1], [0, 1, 0])  # identity column for AGAINST
+    assert "class_unlabelled" in est.shares(P, "Ukraine")["flags"]
+
+
+OTHER = np.array([[0.50, 0.05, 0.30],  # another kind of text: NONE often read as FAVOR
+                  [0.10, 0.90, 0.10],
+                  [0.40, 0.05, 0.60]])
+
+
+def two_sources(counts_news=(200, 200, 200), counts_other=(400, 400, 400)):
+    ln, pn = exact_rows(counts_news, M)
+    lo, po = exact_rows(counts_other, OTHER)
+    return (np.concatenate([ln, lo]), np.concatenate([pn, po]),
+            np.array(["news"] * len(ln) + ["diary"] * len(lo)))
+
+
+def test_the_correction_from_the_texts_own_source_recovers_what_the_pooled_one_misses():
+    labels, P, src = two_sources()
+    _, group = exact_rows((100, 600, 300), M)  # news texts, true shares 0.1, 0.6, 0.3
+    pooled = StancePrevalence(n_bootstrap=100).fit(labels, P, ["Russia"] * len(labels), sources=src)
+    own = StancePrevalence(n_bootstrap=100, sources=("news",), prior_rows=0.0).fit(
+        labels, P, ["Russia"] * len(labels), sources=src)
+    true = np.array([0.1, 0.6, 0.3])
+    assert np.allclose(own.estimate(group, "Russia")["acc"], true, atol=1e-9)
+    assert np.abs(pooled.estimate(group, "Russia")["acc"] - true).max() > 0.1
+
+
+def test_a_class_missing_from_the_chosen_source_borrows_the_rates_of_all_rows():
+    labels, P, src = two_sources(counts_news=(200, 0, 200))
+    est = StancePrevalence(n_bootstrap=100, sources=("news",), prior_rows=10.0).fit(
+        labels, P, ["Russia"] * len(labels), sources=src)
+    assert np.allclose(est.rates_["Russia"][:, 1], OTHER[:, 1])  # AGAINST: only diary rows have it
+    assert est.source_class_counts_["Russia"].tolist() == [200, 0, 200]
+    assert "class_unlabelled" not in est.shares(P[:50], "Russia")["flags"]
+
+
+def test_intervals_cover_the_true_share_of_random_groups():
+    rng = np.random.default_rng(0)
+    hits = []
+    for trial in range(40):
+        labels, P = sampled_rows(rng, (150, 150, 150))
+        est = StancePrevalence(n_bootstrap=200, random_state=trial).fit(labels, P, ["Russia"] * len(labels))
+        counts = rng.multinomial(120, rng.dirichlet([1, 1, 1]))
+        truth, Pg = sampled_rows(rng, counts)
+        r = est.shares(Pg, "Russia")
+        lo, hi = r["intervals"]["pacc"]
+        true = counts / counts.sum()
+        hits += list((lo - 1e-9 <= true) & (true <= hi + 1e-9))
+    assert np.mean(hits) >= 0.88
+
+
+def test_the_correction_uncertainty_widens_the_interval():
+    _, P = exact_rows((100, 600, 300))
+    small, large = fitted((20, 20, 20)), fitted((1000, 1000, 1000))
+    width = {k: np.subtract(*est.shares(P, "Russia")["intervals"]["acc"][::-1]).mean()
+             for k, est in (("small", small), ("large", large))}
+    assert width["small"] > 1.5 * width["large"]
+
+
+def test_chunks_of_one_article_are_resampled_together():
+    est = fitted()
+    _, P = exact_rows((100, 600, 300))
+    P = np.repeat(P[::10], 10, axis=0)  # 100 articles of 10 identical chunks
+    articles = np.repeat(np.arange(100), 10)
+    by_article = est.shares(P, "Russia", clusters=articles)
+    by_chunk = est.shares(P, "Russia")
+    w = {k: np.subtract(*r["intervals"]["cc"][::-1]).mean() for k, r in (("a", by_article), ("c", by_chunk))}
+    assert by_article["n_clusters"] == 100 and by_article["n"] == 1000
+    assert w["a"] > 2 * w["c"]
+
+
+def test_save_and_load_give_the_same_shares_from_json_and_npy_files(tmp_path):
+    est = fitted()
+    _, P = exact_rows((100, 600, 300))
+    est.save(tmp_path / "corr", meta={"note": "x"})
+    files = sorted(p.name for p in (tmp_path / "corr").iterdir())
+    assert files == ["correction.json", "group_codes.npy", "labels.npy", "proba.npy", "source_codes.npy",
+                     "target_codes.npy"]
+    back = StancePrevalence.load(tmp_path / "corr")
+    a, b = est.shares(P, "Russia"), back.shares(P, "Russia")
+    assert np.allclose(a["intervals"]["pacc"], b["intervals"]["pacc"]) and back.meta_ == {"note": "x"}
+    doc = json.loads((tmp_path / "corr" / "correction.json").read_text())
+    assert np.allclose(doc["per_target"]["Russia"]["rates"], M)
+
+
+def test_a_changed_correction_file_is_refused(tmp_path):
+    fitted().save(tmp_path / "corr")
+    arr = np.load(tmp_path / "corr" / "proba.npy")
+    np.save(tmp_path / "corr" / "proba.npy", arr[::-1])
+    with pytest.raises(ModelFileError, match="proba.npy: changed"):
+        StancePrevalence.load(tmp_path / "corr")
+
+
+def test_saving_never_overwrites_a_folder_that_is_not_a_correction(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep")
+    with pytest.raises(Exception, match="not a prevalence correction"):
+        fitted().save(tmp_path / "mine")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"
