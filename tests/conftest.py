@@ -68,9 +68,8 @@ def press_release_run(tmp_path_factory) -> Path:
     the time and outlet views. Its own embedding cache."""
     import pandas as pd
 
-    from topicstance.commands.run import run_pipeline
     from topicstance.params import EmbedParams, Params
-    from topicstance.report.build import build_report
+    from topicstance.pipeline import run_pipeline
     from topicstance.stance.classifier import StanceClassifier
 
     out = tmp_path_factory.mktemp("press-run")
@@ -80,10 +79,8 @@ def press_release_run(tmp_path_factory) -> Path:
     StanceClassifier(method="tfidf").fit(labels["text"].tolist(), labels["target"].tolist(),
                                          labels["stance"].tolist()).save(out / "stance-model")
     params = Params(embed=EmbedParams(cache_dir=str(out / "emb-cache")))
-    run_pipeline(out / "press_releases.csv", out, params, stance_model=out / "stance-model", log=lambda m: None)
-    build_report(out / "data", out / "models", out / "reports", params.report, list(params.stance.targets),
-                 period=params.topics.time_period)
-    return out
+    run_pipeline(out / "press_releases.csv", out / "run", params, stance_model=out / "stance-model")
+    return out / "run"  # run writes data/, models/ and reports/ (with the report figures) there
 
 
 @pytest.fixture(scope="session")

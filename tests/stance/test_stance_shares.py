@@ -9,7 +9,7 @@ from topicstance.stance.shares import seen_chunks, shares_table, unit_table
 
 def _data(d, texts: dict[str, str], chunk_spans: list[tuple[str, int, int]], topics: list[int]):
     d.mkdir()
-    pd.DataFrame({"article_id": list(texts), "source": "s", "title": None, "text": list(texts.values()), "date": None,
+    pd.DataFrame({"article_id": list(texts), "source": "s", "outlet": None, "title": None, "text": list(texts.values()), "date": None,
                   "page_date": None, "tags": [[] for _ in texts], "summary": None}).to_parquet(d / "articles.parquet")
     ids = [f"c{i}" for i in range(len(chunk_spans))]
     pd.DataFrame({"chunk_id": ids, "article_id": [a for a, _, _ in chunk_spans], "position": 0,

@@ -251,7 +251,7 @@ def cmd_split(args) -> int:
 
 
 def cmd_shares(args) -> int:
-    from .shares import run_shares
+    from ..stance.shares import run_shares
 
     params = _setup(args)
     if args.sources is not None:

@@ -335,6 +335,7 @@ def topic_outlet(shares: pd.DataFrame, path: Path, dpi: int = 150, max_topics: i
                     color="white" if v > 0.6 * vmax else "#111")
     fig.colorbar(im, ax=ax, label="topic share within the outlet")
     ax.set_title("Topics per outlet (share; articles with it as dominant topic in brackets)")
+    return _save(fig, path, dpi)
 
 
 def stance_shares(table: pd.DataFrame, path: Path, title: str, dpi: int = 150, max_groups: int = 25) -> Path:
