@@ -327,7 +327,7 @@ class TopicModel(BaseEstimator):
         rep = ctfidf.represent(texts, X, topic, raw != OUTLIER, ids, C, top_n_words=self.top_n_words,
                                label_words=self.label_words, n_representative=self.n_representative)
         self.keywords_ = rep["keywords"]
-        self._dtm, self._vocab = rep["dtm"], rep["vocab"]
+        self._dtm, self._vocab, self._vectorizer = rep["dtm"], rep["vocab"], rep["vectorizer"]
         labels_txt, skipped_ren = apply_renames(rep["labels"], ov)
         self.topic_labels_ = labels_txt
         self.representatives_ = rep["representatives"]
