@@ -111,6 +111,8 @@ class TopicsParams:
     id_match_min_cosine: float = 0.7
     time_period: str = "month"
     map_max_n: int = 20_000
+    fit_max_n: int = 100_000
+    assign_reference_n: int = 20_000
     overrides: str = "topic_overrides.yaml"
 
     def __post_init__(self):
@@ -119,6 +121,10 @@ class TopicsParams:
         _check(self.n_neighbors >= 2, "topics.n_neighbors", f"must be >= 2, got {self.n_neighbors}")
         _check(self.n_components >= 1, "topics.n_components", f"must be >= 1, got {self.n_components}")
         _check(self.map_max_n >= 100, "topics.map_max_n", f"must be >= 100, got {self.map_max_n}")
+        _check(isinstance(self.fit_max_n, int) and self.fit_max_n >= 100, "topics.fit_max_n",
+               f"must be an integer >= 100, got {self.fit_max_n!r}")
+        _check(isinstance(self.assign_reference_n, int) and self.assign_reference_n >= 100,
+               "topics.assign_reference_n", f"must be an integer >= 100, got {self.assign_reference_n!r}")
         _check(self.n_epochs is None or (isinstance(self.n_epochs, int) and self.n_epochs >= 10),
                "topics.n_epochs", f"must be null (UMAP's own default) or an integer >= 10, got {self.n_epochs!r}")
         _check(0.0 <= self.min_dist <= 1.0, "topics.min_dist", f"must be in [0, 1], got {self.min_dist}")

@@ -173,3 +173,22 @@ def test_map_of_a_large_corpus_is_fitted_on_a_sample_and_places_every_chunk():
     # placed chunks land with their own blob on the map
     pred = KMeans(3, n_init=5, random_state=0).fit_predict(coords)
     assert adjusted_rand_score(y, pred) >= 0.95
+
+
+def test_above_fit_max_n_the_fit_uses_whole_articles_and_every_chunk_gets_a_topic(project, tmp_path):
+    root, data, full, _ = project
+    p = TopicsParams(fit_max_n=100, assign_reference_n=100)
+    res = fit_topics(data / "chunks.parquet", data / "embeddings", data / "articles.parquet",
+                     data / "duplicates.parquet", tmp_path / "models", tmp_path / "data", tmp_path / "reports", p,
+                     previous_model_dir=False, overrides_path=tmp_path / "none.yaml")
+    m = json.loads((tmp_path / "reports" / "topics_metrics.json").read_text())
+    assert m["fit_sample_n"] == res["metrics"]["fit_sample_n"] <= 100 and m["n_chunks"] == 120
+    fitted = pd.read_parquet(tmp_path / "models" / "topics" / "chunks.parquet")
+    assert fitted.groupby("article_id").size().eq(2).all()  # whole articles only
+    topics = pd.read_parquet(tmp_path / "data" / "topics.parquet")
+    assert len(topics) == 120 and pd.read_csv(tmp_path / "reports" / "topics.csv")["size"].sum() == 120
+    # the chunks outside the sample are assigned like a fit on every chunk would put them
+    from sklearn.metrics import adjusted_rand_score
+
+    everything = pd.read_parquet(data / "topics.parquet")
+    assert adjusted_rand_score(everything["topic"], topics["topic"]) >= 0.8
