@@ -101,7 +101,6 @@ class Models:
         targets = list(targets) if targets else self.targets
         per_text = self.chunk(texts)
         flat = [c for cs in per_text for c in cs]
-        owner = np.array([i for i, cs in enumerate(per_text) for _ in cs], dtype=np.int64)
         ctexts = [c.text for c in flat]
         vecs = self.embedder().encode(ctexts) if flat else np.zeros((0, 1), dtype=np.float32)
         topics = self.topics.predict(vecs) if flat else np.zeros(0, dtype=np.int64)
@@ -109,18 +108,22 @@ class Models:
                      else np.zeros((0, 3))) for t in targets}
         ntok = np.array([c.n_tokens for c in flat], dtype=float)
         rule = self.params["stance"]["article_rule"]
+        # text i owns chunks bounds[i]:bounds[i+1] (chunks are in text order): one pass, linear in
+        # texts plus chunks
+        bounds = np.concatenate([[0], np.cumsum([len(cs) for cs in per_text])]).astype(np.int64)
         out = []
         for i, text in enumerate(texts):
-            m = owner == i
-            rec: dict = {"index": i, "n_chunks": int(m.sum())}
-            if not m.any():
+            m = slice(int(bounds[i]), int(bounds[i + 1]))
+            n_i = int(bounds[i + 1] - bounds[i])
+            rec: dict = {"index": i, "n_chunks": n_i}
+            if not n_i:
                 rec.update({"topic": None, "topic_label": None, "topic_mix": {}, "stance": {},
                             "note": "empty text"})
                 out.append(rec)
                 continue
             t_i = topics[m]
             ids, counts = np.unique(t_i, return_counts=True)
-            mix = {int(k): round(float(c) / m.sum(), 6) for k, c in zip(ids, counts)}
+            mix = {int(k): round(float(c) / n_i, 6) for k, c in zip(ids, counts)}
             real = [(c, -k) for k, c in zip(ids, counts) if k >= 0]
             dom = int(-max(real)[1]) if real else -1
             rec.update({"topic": dom, "topic_label": self.topics.label_of(dom), "topic_mix": mix})
@@ -131,7 +134,7 @@ class Models:
             rec["stance"] = st
             if details:
                 rows = []
-                for j in np.nonzero(m)[0]:
+                for j in range(m.start, m.stop):
                     c = flat[j]
                     row = {"text": c.text, "char_start": c.char_start, "char_end": c.char_end, "n_tokens": c.n_tokens,
                            "topic": int(topics[j]), "topic_label": self.topics.label_of(int(topics[j])), "stance": {}}

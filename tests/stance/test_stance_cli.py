@@ -163,6 +163,12 @@ def test_apply_reuses_chunk_embeddings_and_aggregates_articles(tmp_path, model, 
     assert art.loc[("a", "Russia"), "stance"] == "AGAINST" and art.loc[("a", "Russia"), "evidence_chunk_id"] == "a1"
     assert art.loc[("b", "Ukraine"), "stance"] == "FAVOR"
     assert np.allclose(st[["p_favor", "p_against", "p_none"]].sum(1), 1.0)
+    # in batches of one chunk: the same rows and probabilities
+    apply_stance(model, tmp_path / "chunks.parquet", tmp_path / "emb", tmp_path / "stance1.parquet",
+                 tmp_path / "art1.parquet", load_params(params_file), batch_size=1)
+    st1 = pd.read_parquet(tmp_path / "stance1.parquet")
+    assert st1["chunk_id"].tolist() == st["chunk_id"].tolist()
+    assert np.allclose(st1[["p_favor", "p_against", "p_none"]], st[["p_favor", "p_against", "p_none"]], atol=1e-9)
 
 
 def test_long_text_is_cut_into_chunks_under_the_token_budget(model, cache_dir):

@@ -6,7 +6,8 @@ aggregated from that article's chunks by ``stance.article_rule`` (see
 :mod:`.aggregate`), with ``n_chunks``, ``n_favor_chunks``, ``n_against_chunks``
 and the deciding ``evidence_chunk_id`` (empty for ``mean``).
 
-Frozen-embedding methods (``embedding-lr``, ``hybrid``) reuse the embed stage's
+Chunks are scored ``APPLY_BATCH`` at a time (features, vectors and model
+inputs of one batch in memory). Frozen-embedding methods (``embedding-lr``, ``hybrid``) reuse the embed stage's
 vectors when they come from the same model weights; chunks missing from the
 embeddings folder, or a folder from other weights, are encoded (cached) and
 counted. ``setfit`` and ``ensemble`` must encode with their fine-tuned body.
@@ -28,33 +29,52 @@ ARTICLE_COLUMNS = ["article_id", "target", "stance", "p_favor", "p_against", "p_
                    "n_favor_chunks", "n_against_chunks", "evidence_chunk_id"]
 
 
-def chunk_embeddings(clf, chunks: pd.DataFrame, embeddings_dir) -> tuple[np.ndarray | None, dict]:
-    """Frozen vectors for ``chunks`` from the embeddings folder when usable, else None."""
-    stats = {"embeddings_reused": 0, "embeddings_encoded": 0}
-    if not clf.uses_frozen_embeddings:
-        return None, stats
-    if embeddings_dir is None or not Path(embeddings_dir).exists():
-        stats["embeddings_encoded"] = len(chunks)
-        return None, stats
+def frozen_source(clf, chunks: pd.DataFrame, embeddings_dir):
+    """``(vecs, rows)`` when the embeddings folder can serve ``clf``: the memory-mapped vectors and
+    each chunk's row in them (-1 = missing, encoded); ``None`` when every chunk must be encoded
+    (no folder, or vectors of other weights), or the method encodes with its own body."""
+    if not clf.uses_frozen_embeddings or embeddings_dir is None or not Path(embeddings_dir).exists():
+        return None
     from ..embed.store import load_embeddings, load_meta
 
     meta = load_meta(embeddings_dir)
     if meta.get("weights_sha256") != clf.embedding_sha256_ or int(meta.get("dimension", -1)) != clf.embedding_dim_:
         print(f"stance apply: {embeddings_dir} holds vectors of other model weights; encoding the chunks again",
               file=sys.stderr)
-        stats["embeddings_encoded"] = len(chunks)
-        return None, stats
+        return None
     ids, vecs = load_embeddings(embeddings_dir)
     pos = {c: i for i, c in enumerate(ids)}
-    rows = np.array([pos.get(c, -1) for c in chunks["chunk_id"]], dtype=np.int64)
-    out = np.zeros((len(chunks), clf.embedding_dim_), dtype=np.float32)
-    have = rows >= 0
-    out[have] = np.asarray(vecs[rows[have]], dtype=np.float32)
+    return vecs, np.array([pos.get(c, -1) for c in chunks["chunk_id"]], dtype=np.int64)
+
+
+def batch_embeddings(clf, texts: list[str], source, sl: slice, stats: dict) -> np.ndarray | None:
+    """Frozen vectors of the chunks ``sl`` (their ``texts``) from ``source`` (see :func:`frozen_source`),
+    the missing ones encoded; ``None`` when the method needs none or ``source`` is ``None``."""
+    if not clf.uses_frozen_embeddings:
+        return None
+    if source is None:
+        stats["embeddings_encoded"] += len(texts)
+        return None
+    vecs, rows = source
+    r = rows[sl]
+    out = np.zeros((len(r), clf.embedding_dim_), dtype=np.float32)
+    have = r >= 0
+    out[have] = np.asarray(vecs[r[have]], dtype=np.float32)
     if (~have).any():
-        out[~have] = clf.frozen_embeddings(chunks.loc[~have, "text"].tolist())
-    stats["embeddings_reused"] = int(have.sum())
-    stats["embeddings_encoded"] = int((~have).sum())
-    return out, stats
+        out[~have] = clf.frozen_embeddings([t for t, h in zip(texts, have) if not h])
+    stats["embeddings_reused"] += int(have.sum())
+    stats["embeddings_encoded"] += int((~have).sum())
+    return out
+
+
+def chunk_embeddings(clf, chunks: pd.DataFrame, embeddings_dir) -> tuple[np.ndarray | None, dict]:
+    """Frozen vectors for all of ``chunks`` from the embeddings folder when usable, else None."""
+    stats = {"embeddings_reused": 0, "embeddings_encoded": 0}
+    src = frozen_source(clf, chunks, embeddings_dir)
+    vecs = batch_embeddings(clf, chunks["text"].tolist(), src, slice(0, len(chunks)), stats)
+    if src is None:
+        return None, stats
+    return vecs, stats
 
 
 def article_stance(stance: pd.DataFrame, chunks: pd.DataFrame, rule: str) -> pd.DataFrame:
@@ -73,16 +93,29 @@ def article_stance(stance: pd.DataFrame, chunks: pd.DataFrame, rule: str) -> pd.
     return pd.DataFrame(rows, columns=ARTICLE_COLUMNS)
 
 
-def apply_stance(model_dir, chunks_path, embeddings_dir, out_path, articles_out, params) -> dict:
+APPLY_BATCH = 10_000  # chunks per batch: memory stays bounded by one batch's features and vectors
+
+
+def apply_stance(model_dir, chunks_path, embeddings_dir, out_path, articles_out, params,
+                 batch_size: int = APPLY_BATCH) -> dict:
     from .classifier import StanceClassifier
 
     chunks = schema.read_table(chunks_path, schema.CHUNKS, unique="chunk_id")
     clf = StanceClassifier.load(model_dir, cache_dir=params.embed.cache_dir)
-    vecs, stats = chunk_embeddings(clf, chunks, embeddings_dir)
+    stats = {"embeddings_reused": 0, "embeddings_encoded": 0}
+    src = frozen_source(clf, chunks, embeddings_dir)
     texts = chunks["text"].tolist()
+    n = len(texts)
+    probs = {t: np.zeros((n, 3)) for t in params.stance.targets}
+    for s in range(0, n, batch_size):  # features and vectors of one batch at a time
+        sl = slice(s, min(n, s + batch_size))
+        bt = texts[sl]
+        vecs = batch_embeddings(clf, bt, src, sl, stats)
+        for target in params.stance.targets:
+            probs[target][sl] = clf.predict_proba(bt, [target] * len(bt), embeddings=vecs)
     parts = []
     for target in params.stance.targets:
-        P = clf.predict_proba(texts, [target] * len(texts), embeddings=vecs)
+        P = probs[target]
         parts.append(pd.DataFrame({
             "chunk_id": chunks["chunk_id"].to_numpy(), "article_id": chunks["article_id"].to_numpy(),
             "target": target, "stance": np.array(CLASSES, dtype=object)[P.argmax(axis=1)] if len(P) else [],
