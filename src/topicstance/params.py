@@ -238,8 +238,12 @@ class ReportParams:
     max_points: int = 20_000
     excerpt_chars: int = 300
     dpi: int = 150
+    finer_topics: Union[int, str] = "auto"
 
     def __post_init__(self):
+        _check(self.finer_topics == "auto" or (isinstance(self.finer_topics, int) and not isinstance(
+            self.finer_topics, bool) and self.finer_topics >= 1), "report.finer_topics",
+               f"must be 'auto' or an integer >= 1, got {self.finer_topics!r}")
         _check(self.max_points >= 10, "report.max_points", f"must be >= 10, got {self.max_points}")
         _check(self.excerpt_chars >= 20, "report.excerpt_chars", f"must be >= 20, got {self.excerpt_chars}")
         _check(50 <= self.dpi <= 600, "report.dpi", f"must be in [50, 600], got {self.dpi}")

@@ -277,16 +277,18 @@ def _snippet(text: str) -> str:
     return t if len(t) <= SNIPPET_CHARS else t[:SNIPPET_CHARS - 1].rstrip() + "…"
 
 
-def read_cut_inputs(root: str | Path, *, with_texts: bool = True) -> tuple[CutInputs, pd.DataFrame]:
-    """The inputs of a cut of a run or project root ``root``: ``models/topics`` (ids, sizes, tree),
-    ``data/topics.parquet`` and ``data/chunks.parquet`` (every chunk's topic, article, text),
-    ``data/embeddings`` (memory-mapped) and ``data/article_topics.parquet`` (returned too)."""
+def read_cut_inputs(root: str | Path | None = None, *, with_texts: bool = True, data_dir=None,
+                    models_dir=None) -> tuple[CutInputs, pd.DataFrame]:
+    """The inputs of a cut of a run or project root ``root`` (or of ``data_dir`` and ``models_dir``):
+    ``models/topics`` (ids, sizes, tree), ``data/topics.parquet`` and ``data/chunks.parquet`` (every
+    chunk's topic, article, text), ``data/embeddings`` (memory-mapped) and
+    ``data/article_topics.parquet`` (returned too)."""
     from ..embed.store import load_embeddings
     from .persistence import load_model
 
-    root = Path(root)
-    model = load_model(root / "models" / "topics")
-    data = root / "data"
+    data = Path(data_dir) if data_dir is not None else Path(root) / "data"
+    models = Path(models_dir) if models_dir is not None else Path(root) / "models"
+    model = load_model(models / "topics")
     for name in ("article_topics.parquet", "topics.parquet", "chunks.parquet"):
         if not (data / name).exists():
             raise InputError(f"{data / name}: file not found (run the topics stage first)")
@@ -310,6 +312,60 @@ def read_cut_inputs(root: str | Path, *, with_texts: bool = True) -> tuple[CutIn
                     texts=ch["text"].astype(str).tolist() if with_texts else None,
                     chunk_ids=ch["chunk_id"].astype(str).tolist())
     return inp, at
+
+
+FINER_MAX = 30  # leaves of the finer level shown by default
+
+
+def finer_k(n_topics: int, kmax: int, n_articles: int) -> int:
+    """The level below the model's own granularity that the report and notebook 02 show:
+    ``max(2 x topics, min(30, round(sqrt(articles))))``, at most the cut's maximum (the seeds: 2
+    topics in 32 articles -> 6)."""
+    return int(max(1, min(kmax, max(2 * n_topics, min(FINER_MAX, round(float(np.sqrt(max(n_articles, 1)))))))))
+
+
+def finer_tree(inp: CutInputs, c: AnyCut) -> tuple[list[int], list[int], np.ndarray]:
+    """``(leaf ids, their model topic, merges)`` for a dendrogram of a finer cut ``c``: Ward merges
+    of the parts inside each model topic first, then of the model topics (both on article vectors,
+    sizes in articles; heights made monotone), in the merge-table format of :mod:`hierarchy`."""
+    from .hierarchy import ward_tree
+
+    g = _Geometry(inp)
+    leaves = sorted(set(c.article_topic[c.article_topic >= 0].tolist()))
+    parent = [int(c.split_of.get(t, t)) for t in leaves]
+    mean = {t: g.A[c.article_topic == t].mean(axis=0) for t in leaves}
+    size = {t: int((c.article_topic == t).sum()) for t in leaves}
+    merges = []
+    node_of_parent: dict[int, tuple[int, np.ndarray, int, float]] = {}
+    next_node = len(leaves)
+    for par in dict.fromkeys(parent):
+        idx = [i for i, p in enumerate(parent) if p == par]
+        if len(idx) == 1:
+            node_of_parent[par] = (idx[0], mean[leaves[idx[0]]], size[leaves[idx[0]]], 0.0)
+            continue
+        sub = ward_tree(np.stack([mean[leaves[i]] for i in idx]), np.array([size[leaves[i]] for i in idx]))
+        local = {j: idx[j] for j in range(len(idx))}
+        top = 0.0
+        for m, (a, b, dist, sz) in enumerate(sub):
+            merges.append((local[int(a)], local[int(b)], float(dist), float(sz)))
+            local[len(idx) + m] = next_node
+            next_node += 1
+            top = max(top, float(dist))
+        tot = sum(size[leaves[i]] for i in idx)
+        mu = sum(mean[leaves[i]] * size[leaves[i]] for i in idx) / tot
+        node_of_parent[par] = (next_node - 1, mu, tot, top)
+    pars = list(node_of_parent)
+    if len(pars) > 1:
+        up = ward_tree(np.stack([node_of_parent[p][1] for p in pars]), np.array([node_of_parent[p][2] for p in pars]))
+        local = {j: node_of_parent[p][0] for j, p in enumerate(pars)}
+        height = {j: node_of_parent[p][3] for j, p in enumerate(pars)}
+        for m, (a, b, dist, sz) in enumerate(up):
+            h = max(float(dist), height[int(a)], height[int(b)]) + 1e-9
+            merges.append((local[int(a)], local[int(b)], h, float(sz)))
+            local[len(pars) + m] = next_node
+            height[len(pars) + m] = h
+            next_node += 1
+    return leaves, parent, np.array(merges, dtype=np.float64).reshape(-1, 4)
 
 
 def topics_path(out: str | Path) -> Path:
