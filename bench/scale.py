@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, load_results, machine, run_child, save_results  # noqa: E402
+from _common import ROOT, load_results, machine_detail, run_child, save_results  # noqa: E402
 from scale_pool import POOL, build as build_pool  # noqa: E402
 
 RESULTS = "scale.json"
@@ -68,23 +68,6 @@ WORD = re.compile(r"(?u)\b(?!\d+\b)\w\w+\b")
 
 def label(n: int) -> str:
     return f"{n // 1_000_000}m" if n % 1_000_000 == 0 else f"{n // 1000}k"
-
-
-def machine_detail() -> dict:
-    flags = ""
-    try:
-        txt = Path("/proc/cpuinfo").read_text()
-        flags = txt.split("flags", 1)[1].split("\n", 1)[0]
-    except (OSError, IndexError):
-        pass
-    try:
-        import torch
-
-        tv, threads = torch.__version__, torch.get_num_threads()
-    except Exception:  # noqa: BLE001
-        tv, threads = None, None
-    return {**machine(), "flags": {f: f in flags.split() for f in ("avx512_bf16", "amx_bf16", "amx_tile")},
-            "torch": tv, "torch_threads": threads, "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 # ------------------------------------------------------------------ corpus

@@ -192,3 +192,20 @@ def test_above_fit_max_n_the_fit_uses_whole_articles_and_every_chunk_gets_a_topi
 
     everything = pd.read_parquet(data / "topics.parquet")
     assert adjusted_rand_score(everything["topic"], topics["topic"]) >= 0.8
+
+
+def test_the_finer_level_joins_each_topics_parts_before_joining_topics(project):
+    from topicstance.topics.cut import cut_any, finer_tree, read_cut_inputs
+
+    root, data, res, _ = project
+    inp, _ = read_cut_inputs(root, with_texts=False)
+    leaves, parent, merges = finer_tree(inp, cut_any(inp, len(inp.topic_ids) + 3))
+    assert len(leaves) == len(inp.topic_ids) + 3 and len(merges) == len(leaves) - 1
+    members = {i: [i] for i in range(len(leaves))}
+    for m, (a, b, _, _) in enumerate(merges):
+        left, right = members.pop(int(a)), members.pop(int(b))
+        pl, pr = {parent[i] for i in left}, {parent[i] for i in right}
+        if pl != pr:  # a merge across model topics holds every part of the topics on each side
+            for side, ps in ((left, pl), (right, pr)):
+                assert {i for i, p in enumerate(parent) if p in ps} == set(side)
+        members[len(leaves) + m] = left + right
