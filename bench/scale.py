@@ -147,6 +147,7 @@ def worker(n: int, fit_max_n: int, out: Path) -> dict:
     from topicstance.params import load_params
 
     d = CACHE / "corpora" / str(n)
+    out.parent.mkdir(parents=True, exist_ok=True)
     pfile = out.parent / f"{out.name}.params.yaml"
     pfile.write_text(f"topics:\n  fit_max_n: {fit_max_n}\n  overrides: {out.name}-no-overrides.yaml\n")
     params = load_params(pfile)
@@ -245,16 +246,24 @@ def main(argv=None) -> int:
             lim_s, lim_mb = BUDGET[key]
             res["budget"] = {"seconds_limit": lim_s, "rss_mb_limit": lim_mb,
                              "met": res["budget_seconds"] <= lim_s and res["peak_rss_mb"] <= lim_mb}
-        if key == "sample_vs_full":
+        if key == "sample_vs_full":  # the 100k run may still be running in another process: wait for it
             full = runs_dir / f"full-{first}"
-            if not (full / "data" / "topics.parquet").exists():
-                sys.exit("sample_vs_full needs the 100k run first (--only 100k,sample_vs_full)")
+            deadline = time.time() + 3600
+            while not (full / "reports" / "run.json").exists() and time.time() < deadline:
+                time.sleep(20)
+            if not (full / "reports" / "run.json").exists():
+                sys.exit("sample_vs_full needs the 100k run (--only 100k,sample_vs_full)")
             res["ari_sample_vs_full"] = ari_vs_full(full, out)
         res.update(machine=before, load_average_after=[round(x, 2) for x in os.getloadavg()],
                    date=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                    command=f"python bench/scale.py --sizes {a.sizes} --only {key}"
                            + (f" --svf-sample {a.svf_sample}" if key == "sample_vs_full" else ""))
-        results["runs"][key] = res
+        latest = load_results(RESULTS)  # another configuration may have finished meanwhile
+        if latest.get("generator") == results["generator"]:
+            results["runs"] = {**latest.get("runs", {}), key: res}
+            results["corpora"] = {**latest.get("corpora", {}), **results["corpora"]}
+        else:
+            results["runs"][key] = res
         save_results(RESULTS, results)
         print(f"{key}: " + json.dumps({k: res.get(k) for k in ("seconds", "budget_seconds", "peak_rss_mb", "budget",
                                                                "ari_sample_vs_full")}), file=sys.stderr, flush=True)

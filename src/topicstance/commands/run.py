@@ -94,13 +94,10 @@ def _row_chunks(data: Path, params) -> dict:
 def _own_embeddings(src, data: Path, corpus) -> dict:
     import pandas as pd
 
-    from ..embed.own import adopt_embeddings
+    from ..embed.own import adopt_embeddings, table_ids
 
     chunks = pd.read_parquet(data / "chunks.parquet", columns=["chunk_id"])
-    ids = set()
-    for name in ("articles", "duplicates", "skipped"):
-        ids.update(pd.read_parquet(data / f"{name}.parquet", columns=["article_id"])["article_id"].astype(str))
-    return adopt_embeddings(src, chunks, ids, data / "embeddings", table=str(corpus))
+    return adopt_embeddings(src, chunks, table_ids(corpus), data / "embeddings", table=str(corpus))
 
 
 def run(args) -> int:

@@ -41,6 +41,28 @@ def row_chunks(articles: pd.DataFrame, tokenizer) -> pd.DataFrame:
     return schema.validate(df[list(schema.CHUNKS)], schema.CHUNKS, "chunks", unique="chunk_id")
 
 
+def table_ids(path: str | Path) -> set[str]:
+    """The ``id`` column of a ``.csv``/``.jsonl``/``.parquet`` table (read alone)."""
+    p = Path(path)
+    suf = p.suffix.lower()
+    try:
+        if suf == ".parquet":
+            import pyarrow.parquet as pq
+
+            if "id" not in pq.ParquetFile(p).schema_arrow.names:
+                raise KeyError("id")
+            col = pd.read_parquet(p, columns=["id"])["id"]
+        elif suf == ".csv":
+            col = pd.read_csv(p, usecols=["id"], dtype=str, keep_default_na=False)["id"]
+        elif suf == ".jsonl":
+            col = pd.read_json(p, lines=True, dtype=False)["id"]
+        else:
+            raise InputError(f"--embeddings needs a .csv, .jsonl or .parquet table, got {p}")
+    except (KeyError, ValueError):
+        raise InputError(f"{p}: no 'id' column (--embeddings keys each vector by the row's id)") from None
+    return set(col.astype(str))
+
+
 def adopt_embeddings(src: str | Path, chunks: pd.DataFrame, table_ids: set[str], out_dir: str | Path,
                      table: str = "the table") -> dict:
     """Write ``out_dir`` (embeddings format) with the vectors of ``src`` for the rows of ``chunks``."""

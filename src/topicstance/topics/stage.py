@@ -118,7 +118,7 @@ def _snippet(text: str) -> str:
     return t if len(t) <= SNIPPET_CHARS else t[:SNIPPET_CHARS - 1].rstrip() + "…"
 
 
-def chunk_coords(model, X: np.ndarray, max_n: int = 20_000) -> np.ndarray:
+def chunk_coords(model, X: np.ndarray, max_n: int = 20_000, reuse_knn: bool = True) -> np.ndarray:
     """A 2-D UMAP of the chunk embeddings for maps (min_dist 0.1), sharing the model's kNN graph.
 
     Above ``max_n`` chunks the map is fitted on a seeded random sample of ``max_n`` and the other
@@ -132,7 +132,8 @@ def chunk_coords(model, X: np.ndarray, max_n: int = 20_000) -> np.ndarray:
         return np.zeros((n, 2), dtype=np.float32)
     full = n <= max_n
     r = UMAPReducer(n_neighbors=model.n_neighbors, n_components=2, min_dist=0.1, metric=model.metric,
-                    random_state=model.random_state, knn=getattr(model, "_knn", None) if full else None,
+                    random_state=model.random_state,
+                    knn=getattr(model, "_knn", None) if full and reuse_knn else None,
                     n_epochs=getattr(model, "n_epochs", None))
     if full:
         return np.asarray(r.fit_transform(X), dtype=np.float32)
@@ -196,7 +197,7 @@ def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, mode
          f"{model.min_cluster_size_} chunks, map on {model.map_unit_}s) in {timings['fit']:.1f}s")
 
     t = time.perf_counter()
-    coords = chunk_coords(model, model._train_X if not sampled else X, params.map_max_n)
+    coords = chunk_coords(model, X, params.map_max_n, reuse_knn=not sampled)  # sampled: the graph is the sample's
     timings["coords_2d"] = time.perf_counter() - t
 
     t = time.perf_counter()
