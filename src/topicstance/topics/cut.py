@@ -169,7 +169,7 @@ def cut_any(inp: CutInputs, k: int, random_state: int = 42) -> AnyCut:
         for part, origin in split_of.items():
             model_topics[part] = model_topics.get(origin, [origin])
     note = (f"K={k}: the model's {T} topics" + (f", {len(merged)} merged group(s)" if merged else "")
-            + (f", {len(split_of)} part(s) split off" if split_of else "") + f"; maximum {kmax}")
+            + (f", {sum(1 for q, o in split_of.items() if q != o)} part(s) split off" if split_of else "") + f"; maximum {kmax}")
     return AnyCut(k, art_topic, chunk_topic, {t: v for t, v in model_topics.items() if t in set(art_topic)},
                   split_of, dict(sorted(merged.items())), note)
 
