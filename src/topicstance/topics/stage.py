@@ -191,7 +191,7 @@ def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, mode
         text_of = None
     else:
         rows, labels_raw, labels, prob, secs = _fit_sample(model, chunks_path, X, aids, params, timings)
-        text_of = _text_reader(chunks_path)
+        text_of = _texts_of(chunks_path, [rows[r] for reps in model.representatives_.values() for r in reps])
     timings["fit"] = time.perf_counter() - t
     _log(f"{model.n_topics_} topics (min_cluster_size {model.min_cluster_size_unit_} {model.unit_}s = "
          f"{model.min_cluster_size_} chunks, map on {model.map_unit_}s) in {timings['fit']:.1f}s")
@@ -271,11 +271,13 @@ def _count_rows(path) -> int:
         raise InputError(f"{p}: not a readable Parquet file ({type(exc).__name__})") from None
 
 
-def _text_reader(chunks_path):
-    """``text_of(row)`` for the few rows a report shows (read on demand, one batch per call)."""
+def _texts_of(chunks_path, wanted) -> "callable":
+    """``text_of(row)`` for the few rows a report shows, read from the chunks file in one pass."""
     from .scale import read_parquet_rows
 
-    return lambda r: read_parquet_rows(chunks_path, [int(r)], "text")[0]
+    want = np.unique(np.asarray(wanted, dtype=np.int64))
+    got = dict(zip(want.tolist(), read_parquet_rows(chunks_path, want, "text") if len(want) else []))
+    return lambda r: got[int(r)]
 
 
 def _fit_sample(model, chunks_path, X, aids, params: TopicsParams, timings: dict):
