@@ -1,11 +1,14 @@
 """The fused bfloat16 graph (embed/fused.py) against sentence-transformers' own float32 encode."""
 import copy
+import json
+import shutil
 
 import numpy as np
 import pytest
 
 from topicstance.embed import fused
-from topicstance.embed.model import load_sentence_transformer
+from topicstance.embed.light import BatchTokenizer, load_transformer, read_layout
+from topicstance.embed.model import load_sentence_transformer, resolve_model_path
 
 TEXTS = [
     "Short one.",
@@ -18,42 +21,51 @@ TEXTS = [
 
 
 @pytest.fixture(scope="module")
-def models():
+def parts():
     import torch
 
-    st = load_sentence_transformer("all-MiniLM-L6-v2").eval()
-    return st, copy.deepcopy(st).to(torch.bfloat16)
+    layout = read_layout(resolve_model_path("all-MiniLM-L6-v2"))
+    model = load_transformer(layout)
+    return layout, BatchTokenizer(layout), model, copy.deepcopy(model).to(torch.bfloat16)
 
 
 def _unit(v):
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-def test_fused_matches_float32_encode_row_for_row(models):
-    st, bf = models
-    enc = fused.build(bf)
-    assert enc is not None
-    ref = st.encode(TEXTS, normalize_embeddings=True, batch_size=2)
+def test_fused_matches_sentence_transformers_float32_row_for_row(parts):
+    layout, tok, _, bf = parts
+    enc = fused.build(tok, bf, layout.pooling)
+    assert isinstance(enc, fused.FusedEncoder)
+    ref = load_sentence_transformer("all-MiniLM-L6-v2").encode(TEXTS, normalize_embeddings=True, batch_size=2)
     got = _unit(enc.encode(TEXTS, batch_size=2))  # several batches, several padded lengths
     assert got.shape == ref.shape
     assert np.min(np.sum(ref * got, axis=1)) >= 0.995
 
 
-def test_fused_keeps_input_order(models):
-    _, bf = models
-    enc = fused.build(bf)
+def test_eager_float32_equals_sentence_transformers(parts):
+    layout, tok, model, _ = parts
+    ref = load_sentence_transformer("all-MiniLM-L6-v2").encode(TEXTS, normalize_embeddings=True, batch_size=2)
+    got = _unit(fused.eager(tok, model, layout.pooling).encode(TEXTS, batch_size=2))
+    assert np.min(np.sum(ref * got, axis=1)) >= 0.99999
+
+
+def test_fused_keeps_input_order(parts):
+    layout, tok, _, bf = parts
+    enc = fused.build(tok, bf, layout.pooling)
     a = enc.encode(TEXTS, batch_size=3)
     perm = [4, 0, 3, 1, 2]
     b = enc.encode([TEXTS[i] for i in perm], batch_size=3)
     assert np.allclose(a[perm], b, atol=1e-2)
 
 
-def test_unsupported_pooling_falls_back():
-    from sentence_transformers import SentenceTransformer, models as stm
-
-    st = load_sentence_transformer("all-MiniLM-L6-v2")
-    max_pool = SentenceTransformer(modules=[st[0], stm.Pooling(st[0].get_word_embedding_dimension(), "max")],
-                                   device="cpu")
-    assert fused.pooling_mode(st) == "mean"
-    assert fused.pooling_mode(max_pool) is None
-    assert fused.build(max_pool) is None
+def test_unsupported_pooling_is_not_the_common_layout(tmp_path):
+    src = resolve_model_path("all-MiniLM-L6-v2")
+    dst = tmp_path / "m"
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("model.safetensors"))
+    assert read_layout(dst).pooling == "mean"
+    cfg = dst / "1_Pooling" / "config.json"
+    c = json.loads(cfg.read_text())
+    c["pooling_mode_mean_tokens"], c["pooling_mode_max_tokens"] = False, True
+    cfg.write_text(json.dumps(c))
+    assert read_layout(dst) is None

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 from topicstance.chunk import chunk_file, chunk_text
-from topicstance.embed import fused
+from topicstance.embed.light import BatchTokenizer, read_layout
 from topicstance.embed.encoder import Embedder
-from topicstance.embed.model import load_sentence_transformer, load_tokenizer
+from topicstance.embed.model import load_sentence_transformer, load_tokenizer, resolve_model_path
 from topicstance.embed.packaged import MPNET
 from topicstance.embed.run import embed_chunks
 from topicstance.embed.store import load_embeddings, load_meta
@@ -34,7 +34,8 @@ def test_the_chunk_budget_is_counted_in_the_tokens_mpnet_is_fed(mpnet):
     assert st.max_seq_length == 384
     for budget in (64, 384):
         chunks = chunk_text(ARTICLE, load_tokenizer("all-mpnet-base-v2"), budget, 1)
-        fed = [int(fused._tokenize(st, [c.text])["attention_mask"].sum()) for c in chunks]  # what encode feeds
+        tok = BatchTokenizer(read_layout(resolve_model_path("all-mpnet-base-v2")))
+        fed = [int(tok([c.text])["attention_mask"].sum()) for c in chunks]  # what encode feeds
         assert fed == [c.n_tokens for c in chunks] and max(fed) <= budget
 
 

@@ -20,8 +20,9 @@ import numpy as np
 from ..errors import ParamsError
 from ..params import EmbedParams
 from .cache import EmbeddingCache, cache_key
-from .fused import SUPPORTED_POOLING
 from .fused import build as build_fused
+from .fused import eager
+from .light import BatchTokenizer, load_transformer, read_layout
 from .model import ModelInfo, cpu_supports_bf16, load_sentence_transformer, read_model_info, resolve_device
 
 # Texts for the precision parity check when a corpus gives too few of its own.
@@ -90,7 +91,9 @@ class Embedder:
         self._device: str | None = None
         self._st = None
         self._st_bf16 = None
-        self._fused = None
+        self._tf = None
+        self._layout = None
+        self._encoders: dict = {}
         self._info: ModelInfo | None = None
         self._cache: EmbeddingCache | None = None
         self.stats = EncodeStats()
@@ -114,7 +117,7 @@ class Embedder:
         i = self.info
         key = {"w": i.weights_sha256, "pool": i.pooling, "norm": True, "max_seq": i.max_seq_length,
                "precision": precision}
-        if precision == "bfloat16" and self.fused and i.pooling in SUPPORTED_POOLING:
+        if precision == "bfloat16" and self.fused and self.layout is not None:
             key["kernel"] = "fused-jit"  # embed/fused.py; its vectors differ from encode's in the 4th decimal
         if self.device_ != "cpu":
             key["device"] = self.device_  # CPU keys stay as they were
@@ -129,17 +132,34 @@ class Embedder:
         return self._cache
 
     # -- model ----------------------------------------------------------
-    def _model(self):
-        if self._st is None:
+    @property
+    def layout(self):
+        """The Transformer -> Pooling [-> Normalize] layout (embed/light.py), or None: then the
+        model runs through ``SentenceTransformer``."""
+        if self._layout is None:
+            self._layout = read_layout(self.info.path) or False
+        return self._layout or None
+
+    def _transformer(self):
+        """The float32 transformer and the batch tokenizer, for a model of the common layout."""
+        if self._tf is None:
             t0 = time.perf_counter()
             # threads: torch's own setting, i.e. OMP_NUM_THREADS or the user's torch.set_num_threads
+            self._tf = (BatchTokenizer(self.layout), load_transformer(self.layout, device=self.device_))
+            self.stats.load_seconds += time.perf_counter() - t0
+        return self._tf
+
+    def _model(self):
+        """The ``SentenceTransformer``, for a model outside the common layout."""
+        if self._st is None:
+            t0 = time.perf_counter()
             self._st = load_sentence_transformer(self.model, device=self.device_)
             self._st.eval()
             self.stats.load_seconds += time.perf_counter() - t0
         return self._st
 
     def _model_bf16(self):
-        """A bfloat16 copy of the model: weights and activations in bf16 (AVX512-BF16/AMX)."""
+        """A bfloat16 copy of the SentenceTransformer: weights and activations in bf16."""
         if self._st_bf16 is None:
             import copy
 
@@ -152,27 +172,50 @@ class Embedder:
     def max_seq_length(self) -> int:
         return self.info.max_seq_length
 
-    def _fused_bf16(self):
-        """The fused bfloat16 graph (embed/fused.py), or False when the model's layout is unsupported."""
-        if self._fused is None:
-            enc = build_fused(self._model_bf16()) if self.fused else None
-            self._fused = enc if enc is not None else False
-            self.stats.extra["bf16_kernel"] = "fused-jit" if enc is not None else "encode"
-        return self._fused
+    def _encoder(self, precision: str):
+        """The encoder for ``precision`` of a common-layout model: float32 eager, bfloat16 fused (or
+        eager bfloat16 when ``fused`` is off or the trace fails)."""
+        if precision not in self._encoders:
+            import copy
+
+            import torch
+
+            tok, model = self._transformer()
+            mode = self.layout.pooling
+            if precision == "float32":
+                enc = eager(tok, model, mode)
+            else:
+                t0 = time.perf_counter()
+                bf16 = copy.deepcopy(model).to(torch.bfloat16)
+                enc = build_fused(tok, bf16, mode) if self.fused else None
+                self.stats.extra["bf16_kernel"] = "fused-jit" if enc is not None else "eager"
+                if enc is None:
+                    enc = eager(tok, bf16, mode)
+                self.stats.extra["trace_seconds"] = round(time.perf_counter() - t0, 3)
+            self._encoders[precision] = enc
+        return self._encoders[precision]
 
     def _encode_raw(self, texts: list[str], precision: str) -> np.ndarray:
         import torch
 
-        fused = self._fused_bf16() if precision == "bfloat16" else None
-        if fused:
-            return _l2(fused.encode(texts, batch_size=self.batch_size))
+        if self.layout is not None:
+            return _l2(self._encoder(precision).encode(texts, batch_size=self.batch_size))
         st = self._model() if precision == "float32" else self._model_bf16()
+        self.stats.extra["bf16_kernel"] = "encode"
         with torch.inference_mode():
             out = st.encode(texts, batch_size=self.batch_size, convert_to_numpy=False,
                             convert_to_tensor=True, normalize_embeddings=False,
                             show_progress_bar=False)
         v = out.float().cpu().numpy().astype(np.float32, copy=False)
         return _l2(v)
+
+    def split_seconds(self) -> dict:
+        """Where the time went: tokenising and the forward pass, per precision (parity check included)."""
+        out = {}
+        for prec, enc in self._encoders.items():
+            out[f"tokenize_seconds_{prec}"] = round(enc.tokenize_seconds, 3)
+            out[f"forward_seconds_{prec}"] = round(enc.forward_seconds, 3)
+        return out
 
     def _decide_precision(self, sample: list[str]) -> str:
         if self.precision != "auto":
@@ -186,8 +229,10 @@ class Embedder:
         texts = list(dict.fromkeys(sample))[: self.parity_sample]
         if len(texts) < min(8, self.parity_sample):
             texts = (texts + PROBE_TEXTS)[: max(len(texts), 8)]
+        t0 = time.perf_counter()
         a = self._encode_raw(texts, "float32")
         b = self._encode_raw(texts, "bfloat16")
+        self.stats.extra["parity_seconds"] = round(time.perf_counter() - t0, 3)
         cos = float(np.min(np.sum(a * b, axis=1)))
         self.stats.parity_min_cosine = cos
         if cos >= self.parity_min_cosine:
@@ -253,15 +298,20 @@ class Embedder:
 
             bar = tqdm(total=len(misses), desc=f"embed ({precision})", unit="text", file=sys.stderr,
                        mininterval=1.0, disable=None)
-        t0 = time.perf_counter()
-        self._model()
+        if self.layout is not None:
+            self._encoder(precision)  # load and trace outside the encode time
+        else:
+            self._model()
+        write = 0.0
         t0 = time.perf_counter()
         try:
             for s in range(0, len(order), self.block_size):
                 idx = order[s:s + self.block_size]
                 block = [misses[i] for i in idx]
                 v = self._encode_raw(block, precision)
+                tw = time.perf_counter()
                 self.cache.put_many((cache_key(ch, t), v[j]) for j, t in enumerate(block))
+                write += time.perf_counter() - tw
                 for j, t in enumerate(block):
                     out[t] = v[j]
                 if bar is not None:
@@ -269,7 +319,9 @@ class Embedder:
         finally:
             if bar is not None:
                 bar.close()
-        self.stats.encode_seconds += time.perf_counter() - t0
+        self.stats.encode_seconds += time.perf_counter() - t0 - write
+        self.stats.extra["cache_write_seconds"] = round(self.stats.extra.get("cache_write_seconds", 0.0) + write, 3)
+        self.stats.extra.update(self.split_seconds())
         return out
 
 
