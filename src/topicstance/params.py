@@ -192,6 +192,7 @@ class StanceParams:
     """The stance classifier (docs/stance.md). ``method`` default chosen on the SemEval-2016 benchmark."""
     targets: tuple = ("Russia", "Ukraine")
     method: str = "hybrid"
+    model: Union[str, list] = "all-MiniLM-L6-v2"
     labels: str = "seeds/labels/stance.csv"
     test_split: Union[str, dict] = field(default_factory=lambda: {
         "seed": "seeds/labels/test_split.txt",
@@ -222,6 +223,12 @@ class StanceParams:
         object.__setattr__(self, "aliases", {str(k): [str(w) for w in v] for k, v in self.aliases.items()})
         _check(isinstance(self.mask_targets, bool), "stance.mask_targets", f"must be true or false, got {self.mask_targets!r}")
         object.__setattr__(self, "learning_curve_k", tuple(self.learning_curve_k))
+        _check(isinstance(self.model, str) and self.model.strip() or isinstance(self.model, (list, tuple))
+               and len(self.model) > 0 and all(isinstance(m, str) and m.strip() for m in self.model),
+               "stance.model", "must be a sentence model name (e.g. all-MiniLM-L6-v2) or a list of names whose "
+               f"vectors are used side by side, got {self.model!r}")
+        if not isinstance(self.model, str):
+            object.__setattr__(self, "model", list(self.model) if len(self.model) > 1 else str(self.model[0]))
         _check(isinstance(self.test_split, str) and self.test_split.strip()
                or isinstance(self.test_split, dict) and self.test_split and all(
                    isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()

@@ -115,8 +115,13 @@ class Models:
         per_chunk = per_text = None
         if self.stance is not None:
             targets = list(targets) if targets else self.targets
+            frozen = None
+            if self.stance.uses_frozen_embeddings and len(chunks):
+                # the topics vectors serve the stance features only where they are the stance model's own
+                frozen = self.stance.frozen_embeddings(chunks["text"].tolist(), given=vecs,
+                                                       given_sha256=self.embedder().info.weights_sha256)
             per_chunk, per_text = predict_stance(self.stance, chunks, targets, rule=self.params["stance"]["article_rule"],
-                                                 embeddings=vecs if self.stance.uses_frozen_embeddings else None)
+                                                 embeddings=frozen)
             per_text = {(int(r.owner), r.target): r for r in per_text.itertuples(index=False)}
             per_chunk = {(int(r.chunk_index), r.target): r for r in per_chunk.itertuples(index=False)}
         out = []

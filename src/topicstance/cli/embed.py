@@ -15,7 +15,20 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run, inputs=("chunks",))
 
 
+def _process_age() -> float | None:
+    """Seconds since this process started (Linux /proc), i.e. the start-up before the command ran."""
+    import os
+
+    try:
+        start_ticks = int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19])
+        uptime = float(open("/proc/uptime").read().split()[0])
+        return round(uptime - start_ticks / os.sysconf("SC_CLK_TCK"), 2)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def run(args) -> int:
+    startup = _process_age()
     from ..embed.run import embed_chunks
     from ..io import check_outputs, write_json
     from ..params import load_params
@@ -23,6 +36,7 @@ def run(args) -> int:
     params = load_params(args.params)
     check_outputs(files=[args.report], folders=[args.out])
     stats = embed_chunks(args.chunks, args.out, params.embed)
+    stats["startup_seconds"] = startup
     if args.report:
         write_json(args.report, stats)
     print(f"embedded {stats['n_texts']} chunks ({stats['n_unique']} unique): "

@@ -165,9 +165,11 @@ def cmd_predict(args) -> int:
         if not str(t).strip():
             raise InputError(f"{_where(df, args.input, i)}: column 'target' is empty")
     clf = StanceClassifier.load(args.model, cache_dir=params.embed.cache_dir)
-    max_tokens = min(params.chunk.max_tokens, read_model_info(clf.model).max_seq_length)
+    # chunked like the corpus (the embed model's tokenizer), within every stance model's sequence length
+    max_tokens = min([params.chunk.max_tokens] + [read_model_info(m).max_seq_length
+                                                  for m in [params.embed.model, *clf.models]])
     out, stats = predict_rows(clf, df["text"].tolist(), df["target"].astype(str).tolist(),
-                              tokenizer=load_tokenizer(clf.model), max_tokens=max_tokens,
+                              tokenizer=load_tokenizer(params.embed.model), max_tokens=max_tokens,
                               overlap_sentences=params.chunk.overlap_sentences, rule=params.stance.article_rule)
     res = df.copy()
     for c in ("stance", "p_favor", "p_against", "p_none"):

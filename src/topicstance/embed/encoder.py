@@ -118,7 +118,9 @@ class Embedder:
         key = {"w": i.weights_sha256, "pool": i.pooling, "norm": True, "max_seq": i.max_seq_length,
                "precision": precision}
         if precision == "bfloat16" and self.fused and self.layout is not None:
-            key["kernel"] = "fused-jit"  # embed/fused.py; its vectors differ from encode's in the 4th decimal
+            # embed/fused.py over embed/encoders.py (batches by token count); its vectors differ from the
+            # earlier graph's (traced from transformers' classes, "fused-jit") in the 4th decimal
+            key["kernel"] = "fused-jit-2"
         if self.device_ != "cpu":
             key["device"] = self.device_  # CPU keys stay as they were
         ident = json.dumps(key, sort_keys=True)

@@ -38,34 +38,34 @@ class EagerEncoder:
         self.tokenize_seconds = 0.0
         self.forward_seconds = 0.0
 
-    def _features(self, texts: list[str]):
-        import torch
-
-        f = self.tokenizer(texts)
-        ids, mask, types = f["input_ids"], f["attention_mask"], f["token_type_ids"]
-        L = ids.shape[1]
+    def _padded(self, ids: list[list[int]]):
+        L = max(len(r) for r in ids)
         target = min(-(-L // self.pad_multiple) * self.pad_multiple, max(L, self.tokenizer.layout.max_seq_length))
-        if target > L:
-            extra = target - L
-            ids = torch.nn.functional.pad(ids, (0, extra), value=self.tokenizer.pad_token_id)
-            mask = torch.nn.functional.pad(mask, (0, extra), value=0)
-            types = torch.nn.functional.pad(types, (0, extra), value=0)
-        return ids, mask, types
+        f = self.tokenizer.pad(ids, target)
+        return f["input_ids"], f["attention_mask"], f["token_type_ids"]
+
+    def _features(self, texts: list[str]):
+        return self._padded(self.tokenizer.ids(texts))
 
     def _forward(self, ids, mask, types):
         return self.module(ids, mask, types)
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Rows of ``texts`` in order. The texts are tokenised once, then batched by token count (so a
+        batch pads little) and padded to a multiple of ``pad_multiple``."""
         import torch
 
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        order = np.argsort([-len(t) for t in texts], kind="stable")
+        t0 = time.perf_counter()
+        ids = self.tokenizer.ids(texts)
+        self.tokenize_seconds += time.perf_counter() - t0
+        order = np.argsort([-len(r) for r in ids], kind="stable")
         rows = []
         with torch.inference_mode():
             for s in range(0, len(texts), batch_size):
                 t0 = time.perf_counter()
-                feats = self._features([texts[i] for i in order[s:s + batch_size]])
+                feats = self._padded([ids[i] for i in order[s:s + batch_size]])
                 t1 = time.perf_counter()
                 rows.append(self._forward(*feats).float().numpy())
                 self.forward_seconds += time.perf_counter() - t1
@@ -93,11 +93,13 @@ def eager(tokenizer: BatchTokenizer, auto_model, mode: str) -> EagerEncoder:
 def _quiet_transformers():
     """Tracing walks the model's attributes, and transformers logs a note about the unused training
     ``loss_type`` on the way; it means nothing for inference, so its logger is quieted while tracing."""
-    try:
-        from transformers.utils import logging as hf_logging
-    except ImportError:  # pragma: no cover - transformers is a dependency
+    import sys
+
+    if "transformers" not in sys.modules:  # the project's own encoder (embed/encoders.py): nothing to quiet
         yield
         return
+    from transformers.utils import logging as hf_logging
+
     level = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()
     try:

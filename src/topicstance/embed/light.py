@@ -82,22 +82,40 @@ class BatchTokenizer:
         pad_id = self._tok.token_to_id(pad_token)
         self.pad_token_id = 0 if pad_id is None else int(pad_id)
         self._tok.enable_truncation(max_length=layout.max_seq_length)
-        self._tok.enable_padding(pad_id=self.pad_token_id, pad_token=pad_token)
+        self._tok.no_padding()  # :meth:`pad` pads each batch
 
-    def __call__(self, texts: list[str]) -> dict:
-        import torch
-
+    def ids(self, texts: list[str]) -> list[list[int]]:
+        """The token ids of each text, truncated at ``max_seq_length``, not padded."""
         if self.layout.do_lower_case:
             texts = [t.lower() for t in texts]
-        encs = self._tok.encode_batch([str(t).strip() for t in texts])
-        ids = torch.from_numpy(np.array([e.ids for e in encs], dtype=np.int64))
-        mask = torch.from_numpy(np.array([e.attention_mask for e in encs], dtype=np.int64))
-        types = torch.from_numpy(np.array([e.type_ids for e in encs], dtype=np.int64))
-        return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        return [e.ids for e in self._tok.encode_batch([str(t).strip() for t in texts])]
+
+    def pad(self, ids: list[list[int]], length: int | None = None) -> dict:
+        """Input ids, attention mask and (zero) token types of ``ids``, padded to ``length`` (default:
+        the longest)."""
+        import torch
+
+        L = max(len(r) for r in ids) if length is None else length
+        arr = np.full((len(ids), L), self.pad_token_id, dtype=np.int64)
+        mask = np.zeros((len(ids), L), dtype=np.int64)
+        for i, r in enumerate(ids):
+            arr[i, :len(r)] = r
+            mask[i, :len(r)] = 1
+        return {"input_ids": torch.from_numpy(arr), "attention_mask": torch.from_numpy(mask),
+                "token_type_ids": torch.zeros((len(ids), L), dtype=torch.int64)}
+
+    def __call__(self, texts: list[str]) -> dict:
+        return self.pad(self.ids(texts))
 
 
 def load_transformer(layout: Layout, device: str = "cpu"):
-    """The transformer, from the installed ``transformers`` (local files, no remote code), in eval mode."""
+    """The transformer, in eval mode: BERT and MPNet encoders by the project's own forward pass
+    (embed/encoders.py: the weights file and config.json, no transformers import); any other
+    architecture from the installed ``transformers`` (local files only, no remote code)."""
+    from . import encoders
+
+    if encoders.supported(layout.path):
+        return encoders.load(layout.path).to(device).eval()
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 
@@ -119,14 +137,19 @@ def pooled_module(auto_model, mode: str, use_token_types: bool):
     """``forward(ids, mask, types) -> pooled float32 rows`` (not normalised); traceable."""
     import torch
 
+    own = hasattr(auto_model, "takes_token_types")  # embed/encoders.py
+
     class Pooled(torch.nn.Module):
         def __init__(self, m):
             super().__init__()
             self.m = m
 
         def forward(self, ids, mask, types):
-            kw = {"token_type_ids": types} if use_token_types else {}
-            h = self.m(input_ids=ids, attention_mask=mask, **kw).last_hidden_state.float()
+            if own:
+                h = self.m(ids, mask, types).float()
+            else:
+                kw = {"token_type_ids": types} if use_token_types else {}
+                h = self.m(input_ids=ids, attention_mask=mask, **kw).last_hidden_state.float()
             if mode == "cls":
                 return h[:, 0]
             w = mask.unsqueeze(-1).to(h.dtype)
@@ -136,7 +159,9 @@ def pooled_module(auto_model, mode: str, use_token_types: bool):
 
 
 def uses_token_types(auto_model) -> bool:
-    """Whether the transformer's forward takes token type ids (BERT does, MPNet does not)."""
+    """Whether the transformer takes token type ids (BERT does, MPNet does not)."""
     import inspect
 
+    if hasattr(auto_model, "takes_token_types"):
+        return bool(auto_model.takes_token_types)
     return "token_type_ids" in inspect.signature(auto_model.forward).parameters

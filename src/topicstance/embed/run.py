@@ -51,7 +51,9 @@ def embed_chunks(chunks_path: str | Path, out_dir: str | Path, p: EmbedParams) -
         "dtype": "float32",
         "n_chunks": int(vectors.shape[0]),
     }
+    tw = time.perf_counter()
     write_embeddings(out_dir, chunks["chunk_id"].tolist(), vectors, meta)
+    stats["write_seconds"] = round(time.perf_counter() - tw, 3)
     stats["total_seconds"] = time.perf_counter() - t0
     stats["engine"] = p.engine
     return stats

@@ -28,30 +28,41 @@ ARTICLE_COLUMNS = ["article_id", "target", "stance", "p_favor", "p_against", "p_
 
 
 def chunk_embeddings(clf, chunks: pd.DataFrame, embeddings_dir) -> tuple[np.ndarray | None, dict]:
-    """Frozen vectors for ``chunks`` from the embeddings folder when usable, else None."""
+    """The frozen features of ``chunks``: the embeddings folder's vectors where they come from one of the
+    stance model's sentence models (``stance.model``), the rest encoded from chunk text (cached)."""
     stats = {"embeddings_reused": 0, "embeddings_encoded": 0}
     if not clf.uses_frozen_embeddings:
         return None, stats
-    if embeddings_dir is None or not Path(embeddings_dir).exists():
-        stats["embeddings_encoded"] = len(chunks)
-        return None, stats
-    from ..embed.store import load_embeddings, load_meta
+    texts = chunks["text"].astype(str).tolist()
+    meta = {}
+    if embeddings_dir is not None and Path(embeddings_dir).exists():
+        from ..embed.store import load_meta
 
-    meta = load_meta(embeddings_dir)
-    if meta.get("weights_sha256") != clf.embedding_sha256_ or int(meta.get("dimension", -1)) != clf.embedding_dim_:
-        _LOG.warning(f"stance apply: {embeddings_dir} holds vectors of other model weights; encoding the chunks again")
-        stats["embeddings_encoded"] = len(chunks)
-        return None, stats
+        meta = load_meta(embeddings_dir)
+    sha = meta.get("weights_sha256")
+    if not clf.reuses(sha):
+        if meta:
+            _LOG.info(f"stance apply: {embeddings_dir} holds vectors of {meta.get('model')}, not of the stance "
+                      f"model's {', '.join(clf.models)}; encoding the chunks from their text")
+        stats["embeddings_encoded"] = len(chunks) * len(clf.models)
+        return clf.frozen_embeddings(texts), stats
+    from ..embed.store import load_embeddings
+
     ids, vecs = load_embeddings(embeddings_dir)
     pos = {c: i for i, c in enumerate(ids)}
     rows = np.array([pos.get(c, -1) for c in chunks["chunk_id"]], dtype=np.int64)
-    out = np.zeros((len(chunks), clf.embedding_dim_), dtype=np.float32)
     have = rows >= 0
-    out[have] = np.asarray(vecs[rows[have]], dtype=np.float32)
+    given = np.zeros((len(chunks), vecs.shape[1]), dtype=np.float32)
+    given[have] = np.asarray(vecs[rows[have]], dtype=np.float32)
     if (~have).any():
-        out[~have] = clf.frozen_embeddings(chunks.loc[~have, "text"].tolist())
+        from ..embed.encoder import Embedder
+
+        emb = Embedder(model=meta["model"], precision=clf.precision, cache_dir=clf.cache_dir, show_progress=False)
+        given[~have] = emb.encode([texts[i] for i in np.flatnonzero(~have)])
+        emb.cache.close()
+    out = clf.frozen_embeddings(texts, given=given, given_sha256=sha)
     stats["embeddings_reused"] = int(have.sum())
-    stats["embeddings_encoded"] = int((~have).sum())
+    stats["embeddings_encoded"] = int((~have).sum()) + len(chunks) * (len(clf.models) - 1)
     return out, stats
 
 

@@ -98,7 +98,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, method: str = _S.method, C=_S.C, class_weight: str = _S.class_weight,
-                 model: str = _E.model, precision: str = _E.precision, batch_size: int = _E.batch_size,
+                 model: str | list = _S.model, precision: str = _E.precision, batch_size: int = _E.batch_size,
                  cache_dir: str | None = _E.cache_dir, setfit_max_steps: int = _S.setfit_max_steps,
                  setfit_batch_size: int = _S.setfit_batch_size, random_state: int = _S.random_state,
                  mask_targets: bool = _S.mask_targets, aliases: dict | None = None, verbose: bool = False,
@@ -121,7 +121,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
     @classmethod
     def from_params(cls, stance, embed, method: str | None = None, **kw) -> "StanceClassifier":
         return cls(method=method or stance.method, C=stance.C, class_weight=stance.class_weight,
-                   model=embed.model, precision=embed.precision, batch_size=embed.batch_size,
+                   model=stance.model, precision=embed.precision, batch_size=embed.batch_size,
                    cache_dir=embed.cache_dir, setfit_max_steps=stance.setfit_max_steps,
                    setfit_batch_size=stance.setfit_batch_size, random_state=stance.random_state,
                    mask_targets=stance.mask_targets, aliases=dict(stance.aliases), device=embed.device, **kw)
@@ -138,6 +138,9 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         if self.class_weight not in CLASS_WEIGHTS:
             raise ParamsError(f"parameter stance.class_weight: must be {', '.join(CLASS_WEIGHTS)}, "
                               f"got {self.class_weight!r}")
+        if not (isinstance(self.model, str) and self.model.strip() or isinstance(self.model, (list, tuple))
+                and self.model and all(isinstance(m, str) and m.strip() for m in self.model)):
+            raise ParamsError(f"parameter stance.model: must be a model name or a list of names, got {self.model!r}")
         if not isinstance(self.aliases, (dict, type(None))) or any(
                 not isinstance(v, (list, tuple)) for v in (self.aliases or {}).values()):
             raise ParamsError("parameter stance.aliases: must map each target to a list of words")
@@ -156,15 +159,39 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
     def _embedder(self, model: str | None = None):
         from ..embed.encoder import Embedder
 
-        return Embedder(model=model or self.model, precision=self.precision, batch_size=self.batch_size,
+        return Embedder(model=model or self.models[0], precision=self.precision, batch_size=self.batch_size,
                         cache_dir=self.cache_dir, show_progress=False, device=self.device)
 
-    def frozen_embeddings(self, texts: list[str]) -> np.ndarray:
-        emb = self._embedder()
-        try:
-            return emb.encode(texts)
-        finally:
-            emb.cache.close()
+    @property
+    def models(self) -> list[str]:
+        """The sentence model(s) of the frozen features (``stance.model``: one name, or several whose
+        vectors sit side by side)."""
+        return [self.model] if isinstance(self.model, str) else [str(m) for m in self.model]
+
+    def frozen_embeddings(self, texts: list[str], *, given: np.ndarray | None = None,
+                          given_sha256: str | None = None) -> np.ndarray:
+        """The frozen features of ``texts``: each model's vectors (cached), side by side. ``given``
+        vectors (row for row) are used for the model whose weights hash is ``given_sha256``, and only
+        for it: vectors of other weights are never taken for the stance model's."""
+        blocks = []
+        shas = getattr(self, "embedding_models_", None)
+        for i, m in enumerate(self.models):
+            sha = shas[i]["weights_sha256"] if shas else None
+            if given is not None and given_sha256 is not None and sha == given_sha256:
+                blocks.append(np.asarray(given, dtype=np.float32))
+                continue
+            emb = self._embedder(m)
+            try:
+                blocks.append(emb.encode(texts))
+            finally:
+                emb.cache.close()
+        return blocks[0] if len(blocks) == 1 else np.hstack(blocks).astype(np.float32, copy=False)
+
+    def reuses(self, weights_sha256: str | None) -> bool:
+        """Whether vectors of the weights ``weights_sha256`` are part of this model's frozen features."""
+        check_is_fitted(self, "heads_")
+        return bool(weights_sha256) and any(e["weights_sha256"] == weights_sha256
+                                            for e in getattr(self, "embedding_models_", []) or [])
 
     def _tuned_embeddings(self, texts: list[str]) -> np.ndarray:
         if getattr(self, "body_", None) is not None:
@@ -269,9 +296,11 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         if self.uses_features("frozen"):
             from ..embed.model import read_model_info
 
-            info = read_model_info(self.model)
-            self.embedding_dim_ = int(info.dimension)
-            self.embedding_sha256_ = info.weights_sha256
+            infos = [read_model_info(m) for m in self.models]
+            self.embedding_models_ = [{"model": m, "weights_sha256": i.weights_sha256, "dimension": int(i.dimension)}
+                                      for m, i in zip(self.models, infos)]
+            self.embedding_dim_ = sum(e["dimension"] for e in self.embedding_models_)
+            self.embedding_sha256_ = "+".join(e["weights_sha256"] for e in self.embedding_models_)
         if self.uses_features("tuned"):
             from ..embed.model import resolve_model_path
             from .finetune import finetune_body
@@ -279,7 +308,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             self._log(f"setfit: fine-tuning the body for {self.setfit_max_steps} steps")
             t1 = time.perf_counter()
             self.body_ = finetune_body(ftexts, [f"{t}|{y}" for t, y in zip(targets, labels)],
-                                       str(resolve_model_path(self.model)), max_steps=self.setfit_max_steps,
+                                       str(resolve_model_path(self.models[0])), max_steps=self.setfit_max_steps,
                                        batch_size=self.setfit_batch_size, seed=self.random_state)
             self.finetune_seconds_ = time.perf_counter() - t1
         t1 = time.perf_counter()
@@ -353,7 +382,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             "n_train": self.n_train_, "train_counts": self.train_counts_,
             "components": list(self.components), "heads": heads,
             "embedding": ({"model": self.model, "weights_sha256": self.embedding_sha256_,
-                           "dimension": self.embedding_dim_} if self.uses_features("frozen") else None),
+                           "dimension": self.embedding_dim_, "models": self.embedding_models_}
+                          if self.uses_features("frozen") else None),
             "masking": (self.masker_.table_ if getattr(self, "masker_", None) is not None else None),
             "fit_seconds": round(float(getattr(self, "fit_seconds_", 0.0)), 3),
             "training_data": getattr(self, "training_data_", None),
@@ -400,11 +430,15 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             from ..embed.model import read_model_info
 
             e = cfg["embedding"]
-            info = read_model_info(clf.model)
-            if info.weights_sha256 != e["weights_sha256"]:
-                raise ModelFileError(f"{where}: trained on embeddings of {e['model']} with weights sha256 "
-                                     f"{e['weights_sha256'][:12]}..., but {clf.model!r} now resolves to weights "
-                                     f"{info.weights_sha256[:12]}...; retrain the model")
+            parts = e.get("models") or [{"model": e["model"], "weights_sha256": e["weights_sha256"],
+                                          "dimension": e["dimension"]}]
+            for part, name in zip(parts, clf.models):
+                info = read_model_info(name)
+                if info.weights_sha256 != part["weights_sha256"]:
+                    raise ModelFileError(f"{where}: trained on embeddings of {part['model']} with weights sha256 "
+                                         f"{part['weights_sha256'][:12]}..., but {name!r} now resolves to weights "
+                                         f"{info.weights_sha256[:12]}...; retrain the model")
+            clf.embedding_models_ = [dict(p) for p in parts]
             clf.embedding_dim_, clf.embedding_sha256_ = int(e["dimension"]), e["weights_sha256"]
         if "setfit" in cfg["components"]:
             if state.get("body") is None:
