@@ -59,8 +59,9 @@ NEW_ARTICLE = (
 
 PROBE = r"""
 import json, sys, torch
-out = {"torch": torch.__version__, "threads": torch.get_num_threads(),
-       "onednn": ".".join(map(str, torch.backends.mkldnn.version())) if hasattr(torch.backends.mkldnn, "version") else None}
+import re
+m = re.search(r"(?:oneDNN|MKL-DNN) v([0-9.]+)", torch.__config__.show())
+out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "onednn": m.group(1) if m else None}
 import time
 def rate(dt, m, k, n, reps=20):
     a = torch.randn(m, k, dtype=dt); b = torch.randn(k, n, dtype=dt)

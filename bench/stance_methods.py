@@ -65,6 +65,7 @@ ROWS = {  # name -> (method, body, C)
     "embedding-lr/MiniLM": ("embedding-lr", MINI, "auto"),
     "hybrid/MiniLM": ("hybrid", MINI, "auto"),
     "hybrid/MiniLM/C=3": ("hybrid", MINI, 3.0),
+    "hybrid-pair/MiniLM": ("hybrid-pair", MINI, "auto"),
     "hybrid/mpnet": ("hybrid", MPNET, "auto"),
     "hybrid/mpnet/C=3": ("hybrid", MPNET, 3.0),
     "hybrid/MiniLM+mpnet": ("hybrid", [MINI, MPNET], "auto"),

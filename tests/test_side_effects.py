@@ -84,8 +84,23 @@ def _embed(tmp_path, *args, params="{}\n"):
                           capture_output=True, text=True, env=_clean_env(TOPICSTANCE_CACHE=str(tmp_path / "c")))
 
 
+def _model_outside_the_own_encoders(tmp_path) -> Path:
+    """A copy of MiniLM whose config names the tanh GELU: not embed/encoders.py's architecture, so
+    the model is loaded through transformers' own classes (and their "Loading weights" bar)."""
+    from topicstance.embed.model import resolve_model_path
+
+    src = resolve_model_path("all-MiniLM-L6-v2")
+    dst = tmp_path / "model"
+    shutil.copytree(src, dst)
+    cfg = json.loads((dst / "config.json").read_text())
+    cfg["hidden_act"] = "gelu_new"
+    (dst / "config.json").write_text(json.dumps(cfg))
+    return dst
+
+
 def test_quiet_by_default_and_auto_device_falls_back_to_the_cpu(tmp_path):
-    r = _embed(tmp_path)
+    model = _model_outside_the_own_encoders(tmp_path)
+    r = _embed(tmp_path, params=f"embed:\n  model: {model}\n")
     assert r.returncode == 0, r.stderr
     assert "Loading weights" not in r.stderr and "embedded 2 chunks" in r.stderr
     meta = json.loads((tmp_path / "emb" / "meta.json").read_text())
@@ -93,7 +108,8 @@ def test_quiet_by_default_and_auto_device_falls_back_to_the_cpu(tmp_path):
 
 
 def test_verbose_shows_the_libraries_own_output(tmp_path):
-    r = _embed(tmp_path, "-v")
+    model = _model_outside_the_own_encoders(tmp_path)
+    r = _embed(tmp_path, "-v", params=f"embed:\n  model: {model}\n")
     assert r.returncode == 0, r.stderr
     assert "Loading weights" in r.stderr
 

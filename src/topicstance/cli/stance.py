@@ -106,7 +106,7 @@ def add_parser(sub) -> None:
                         "(default: prevalence.sources; none given: all labelled rows)")
     p.add_argument("--out", default=None, help="table to write (.csv or .parquet); default: CSV on stdout")
     add_params_arg(p)
-    p.set_defaults(func=cmd_shares)
+    p.set_defaults(func=cmd_shares, inputs=("data", "cv_predictions", "model"))
 
     g.set_defaults(func=lambda args: (g.print_help(), 2)[1])
 
@@ -150,7 +150,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from ..embed.model import load_tokenizer, read_model_info
+    from ..embed.model import load_tokenizer
     from ..errors import InputError
     from ..io import check_outputs, write_text
     from ..stance.classifier import StanceClassifier
@@ -165,11 +165,9 @@ def cmd_predict(args) -> int:
         if not str(t).strip():
             raise InputError(f"{_where(df, args.input, i)}: column 'target' is empty")
     clf = StanceClassifier.load(args.model, cache_dir=params.embed.cache_dir)
-    # chunked like the corpus (the embed model's tokenizer), within every stance model's sequence length
-    max_tokens = min([params.chunk.max_tokens] + [read_model_info(m).max_seq_length
-                                                  for m in [params.embed.model, *clf.models]])
+    # chunked like the corpus, `predict` and `stance apply`: the embed model's tokenizer, chunk.max_tokens
     out, stats = predict_rows(clf, df["text"].tolist(), df["target"].astype(str).tolist(),
-                              tokenizer=load_tokenizer(params.embed.model), max_tokens=max_tokens,
+                              tokenizer=load_tokenizer(params.embed.model), max_tokens=params.chunk.max_tokens,
                               overlap_sentences=params.chunk.overlap_sentences, rule=params.stance.article_rule)
     res = df.copy()
     for c in ("stance", "p_favor", "p_against", "p_none"):

@@ -104,7 +104,9 @@ def _module_class():
             h = self.ln(h)
             bias = (1.0 - attention_mask[:, None, None, :].to(h.dtype)) * torch.finfo(h.dtype).min
             if self.kind == "mpnet":
-                bias = bias + self._relative_bias(L).to(h.dtype)
+                # sliced from the table made at load time: the traced graph holds no bucketing ops, whose
+                # fusion made the second call of a traced MPNet take 88 s
+                bias = bias + self.rel_table[:, :, :L, :L]
             for layer in self.layers:
                 h = layer(h, bias)
             return h
@@ -150,4 +152,10 @@ def load(path: str | Path):
     if missing or unexpected:
         raise ValueError(f"{path}: weights do not fit a {cfg['model_type']} encoder "
                          f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+    if model.kind == "mpnet":
+        import torch
+
+        with torch.no_grad():
+            n = int(cfg.get("max_position_embeddings", 514))
+            model.register_buffer("rel_table", model._relative_bias(n).contiguous(), persistent=False)
     return model.eval()

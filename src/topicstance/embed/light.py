@@ -117,19 +117,9 @@ def load_transformer(layout: Layout, device: str = "cpu"):
     if encoders.supported(layout.path):
         return encoders.load(layout.path).to(device).eval()
     from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
 
-    level = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()
-    try:
-        from transformers.utils import disable_progress_bar
-        disable_progress_bar()
-    except ImportError:  # pragma: no cover - older transformers
-        pass
-    try:
-        model = AutoModel.from_pretrained(str(layout.path), local_files_only=True, trust_remote_code=False)
-    finally:
-        hf_logging.set_verbosity(level)
+    # quiet or not as the command says (topicstance._env: TRANSFORMERS_VERBOSITY, progress bars)
+    model = AutoModel.from_pretrained(str(layout.path), local_files_only=True, trust_remote_code=False)
     return model.to(device).eval()
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 CLASSES = ("FAVOR", "AGAINST", "NONE")  # the column order of every probability matrix
 # the one list of each choice: params.py, the CLI and the classifier read these
-METHODS = ("tfidf", "embedding-lr", "hybrid", "setfit", "ensemble")
+METHODS = ("tfidf", "embedding-lr", "hybrid", "hybrid-pair", "setfit", "ensemble")
 CLASS_WEIGHTS = ("balanced", "balanced-per-target", "none")
 ARTICLE_RULES = ("max-evidence", "mean")
 

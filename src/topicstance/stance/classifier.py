@@ -13,6 +13,9 @@ Methods (``stance.method``):
     frozen sentence embeddings (all-MiniLM-L6-v2), target-aware, logistic regression.
 ``hybrid``
     both feature sets in one target-aware logistic regression (feature fusion).
+``hybrid-pair``
+    ``hybrid`` plus the frozen embedding of the target and the text encoded together
+    (``"TARGET: text"``), one more vector per (text, target) row.
 ``setfit``
     SetFit contrastive fine-tuning of the body (from the local model folder,
     ``setfit_max_steps`` steps), then a target-aware logistic-regression head on
@@ -53,12 +56,12 @@ from .targets import TargetBlocks
 
 # component name -> the feature sets it reads
 COMPONENT_FEATURES = {"tfidf": ("ngrams",), "embedding-lr": ("frozen",), "hybrid": ("ngrams", "frozen"),
-                      "setfit": ("tuned",)}
+                      "hybrid-pair": ("ngrams", "frozen", "pair"), "setfit": ("tuned",)}
 METHOD_COMPONENTS = {"tfidf": ("tfidf",), "embedding-lr": ("embedding-lr",), "hybrid": ("hybrid",),
-                     "setfit": ("setfit",), "ensemble": ("hybrid", "setfit")}
+                     "hybrid-pair": ("hybrid-pair",), "setfit": ("setfit",), "ensemble": ("hybrid", "setfit")}
 # Inverse regularisation used when C == "auto": chosen per component by 4-fold
 # cross-validation on the SemEval-2016 training split (docs/stance.md).
-AUTO_C = {"tfidf": 0.3, "embedding-lr": 3.0, "hybrid": 1.0, "setfit": 1.0}
+AUTO_C = {"tfidf": 0.3, "embedding-lr": 3.0, "hybrid": 1.0, "hybrid-pair": 1.0, "setfit": 1.0}
 _S, _E = StanceParams(), EmbedParams()  # the one source of defaults
 _LOG = logging.getLogger(__name__)
 
@@ -83,6 +86,11 @@ def text_and_target(X) -> tuple[list, list]:
     if any(isinstance(r, str) or len(r) != 2 for r in rows):
         raise InputError("X: expected (text, target) per row, or a DataFrame with text and target columns")
     return [r[0] for r in rows], [r[1] for r in rows]
+
+
+def pair_texts(texts: list[str], targets: list[str]) -> list[str]:
+    """The target and the text as one input to the sentence model (``hybrid-pair``)."""
+    return [f"{g}: {t}" for t, g in zip(texts, targets)]
 
 
 class StanceClassifier(ClassifierMixin, BaseEstimator):
@@ -228,6 +236,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                 feats["frozen"] = embeddings
             else:
                 feats["frozen"] = self.frozen_embeddings(ftexts)
+        if self.uses_features("pair"):
+            feats["pair"] = self.frozen_embeddings(pair_texts(ftexts, targets))
         if self.uses_features("tuned"):
             feats["tuned"] = self._tuned_embeddings(ftexts)
         return feats
