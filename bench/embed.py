@@ -2,7 +2,8 @@
 
 For each model (all-MiniLM-L6-v2, all-mpnet-base-v2) and each data set (all BBC
 News articles, about 11.7k chunks; a 1,200-article sample drawn with seed 7, about
-6.6k chunks), in one run on one machine:
+6.6k chunks; ``sample300``, 300 articles with seed 7, for the larger model whose float32
+baseline alone takes most of an hour on the full set here), in one run on one machine:
 
 1. the BBC table goes through `topicstance ingest` and `chunk` (default params;
    chunk budgets in that model's own tokens);
@@ -50,7 +51,7 @@ from _common import BENCH_DIR, SHARED, load_results, machine, save_results, time
 
 OUT = "embed.json"
 MODELS = ("all-MiniLM-L6-v2", "all-mpnet-base-v2")
-SETS = {"full": None, "sample1200": 1200}
+SETS = {"full": None, "sample1200": 1200, "sample300": 300}
 NEW_ARTICLE = (
     "Ministers have unveiled plans for a national network of charging points for electric cars, promising that "
     "no driver will be more than twenty miles from a fast charger by the end of the decade. The scheme, which "
@@ -236,12 +237,33 @@ def incremental(td: Path, env: dict) -> dict:
             "whole_process_seconds": round(t, 2), "encoded_equals_new": rep["misses"] == new}
 
 
+def table(res: dict) -> str:
+    """The README table: one row per CPU kind x model x data set."""
+    rows = ["| CPU (lscpu; bf16 units) | model, data | chunks | ours whole s: start-up + load + trace + parity + encode (tokenise) + write | plain fp32 whole s (encode) | whole-process ratio | encode-alone ratio | min cosine | share of the bf16 matmul bound | load before/after |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for key, e in res.get("cpus", {}).items():
+        for name, r in e.get("runs", {}).items():
+            o, p = r["topicstance_embed"], r["plain_sentence_transformers_fp32_b32"]
+            split = (f"{o['whole_process_seconds']:.1f}: {o['startup_seconds']} + {o['model_load_seconds']} + "
+                     f"{o['trace_seconds']} + {o['parity_check_seconds']} + {o['encode_seconds']} "
+                     f"({o['tokenize_seconds']}) + {o['write_seconds']}")
+            rows.append(f"| {key.replace(' | ', ', ')} | {name} | {r['chunks']:,} | {split} | {p['whole_process_seconds']:.1f} "
+                        f"({p['encode_seconds']}) | **{r['speedup_whole_process']:.2f}×** | "
+                        f"**{r['speedup_encode_alone']:.2f}×** | {r['min_cosine_vs_fp32']} | "
+                        f"{r['fraction_of_bf16_matmul_bound']:.2f} | {r['loadavg_1min_before_after']} |")
+    return "\n".join(rows) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--table", action="store_true", help="print the README table of the stored results")
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--force", action="store_true", help="re-run entries already measured on this CPU kind")
     a = ap.parse_args()
+    if a.table:
+        print(table(load_results(OUT)), end="")
+        return
     info = cpu_info()
     key = cpu_key(info)
     res = load_results(OUT)
