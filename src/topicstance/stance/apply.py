@@ -6,6 +6,8 @@ aggregated from that article's chunks by ``stance.article_rule`` through the
 one prediction path (:func:`.predict.predict_stance`, :mod:`.aggregate`), with ``n_chunks``, ``n_favor_chunks``, ``n_against_chunks``
 and the deciding ``evidence_chunk_id`` (empty for ``mean``).
 
+Chunks are scored in batches of whole articles, about ``APPLY_BATCH`` chunks
+each: only one batch's features, vectors and model inputs are in memory.
 Frozen-embedding methods (``embedding-lr``, ``hybrid``) reuse the embed stage's
 vectors when they come from the same model weights; chunks missing from the
 embeddings folder, or a folder from other weights, are encoded (cached) and
@@ -27,32 +29,70 @@ ARTICLE_COLUMNS = ["article_id", "target", "stance", "p_favor", "p_against", "p_
                    "n_favor_chunks", "n_against_chunks", "evidence_chunk_id"]
 
 
-def chunk_embeddings(clf, chunks: pd.DataFrame, embeddings_dir) -> tuple[np.ndarray | None, dict]:
-    """Frozen vectors for ``chunks`` from the embeddings folder when usable, else None."""
-    stats = {"embeddings_reused": 0, "embeddings_encoded": 0}
-    if not clf.uses_frozen_embeddings:
-        return None, stats
-    if embeddings_dir is None or not Path(embeddings_dir).exists():
-        stats["embeddings_encoded"] = len(chunks)
-        return None, stats
+def frozen_source(clf, chunks: pd.DataFrame, embeddings_dir):
+    """``(vecs, rows)`` when the embeddings folder can serve ``clf``: its memory-mapped vectors and
+    each chunk's row in them (-1: missing, to be encoded); ``None`` when the method needs no
+    frozen vectors, or every chunk must be encoded (no folder, or vectors of other weights)."""
+    if not clf.uses_frozen_embeddings or embeddings_dir is None or not Path(embeddings_dir).exists():
+        return None
     from ..embed.store import load_embeddings, load_meta
 
     meta = load_meta(embeddings_dir)
     if meta.get("weights_sha256") != clf.embedding_sha256_ or int(meta.get("dimension", -1)) != clf.embedding_dim_:
         _LOG.warning(f"stance apply: {embeddings_dir} holds vectors of other model weights; encoding the chunks again")
-        stats["embeddings_encoded"] = len(chunks)
-        return None, stats
+        return None
     ids, vecs = load_embeddings(embeddings_dir)
     pos = {c: i for i, c in enumerate(ids)}
-    rows = np.array([pos.get(c, -1) for c in chunks["chunk_id"]], dtype=np.int64)
-    out = np.zeros((len(chunks), clf.embedding_dim_), dtype=np.float32)
-    have = rows >= 0
-    out[have] = np.asarray(vecs[rows[have]], dtype=np.float32)
+    return vecs, np.array([pos.get(c, -1) for c in chunks["chunk_id"]], dtype=np.int64)
+
+
+def batch_embeddings(clf, texts: list[str], source, rows: np.ndarray, stats: dict) -> np.ndarray | None:
+    """Frozen vectors of the chunks at ``rows`` (their ``texts``) from ``source``
+    (:func:`frozen_source`), the missing ones encoded; ``None`` when the method needs none or
+    ``source`` is ``None`` (the prediction path then encodes them)."""
+    if not clf.uses_frozen_embeddings:
+        return None
+    if source is None:
+        stats["embeddings_encoded"] += len(texts)
+        return None
+    vecs, where = source
+    r = where[rows]
+    out = np.zeros((len(r), clf.embedding_dim_), dtype=np.float32)
+    have = r >= 0
+    if have.any():
+        order = np.argsort(r[have], kind="stable")  # read the memory map in file order
+        idx = np.nonzero(have)[0][order]
+        out[idx] = np.asarray(vecs[r[idx]], dtype=np.float32)
     if (~have).any():
-        out[~have] = clf.frozen_embeddings(chunks.loc[~have, "text"].tolist())
-    stats["embeddings_reused"] = int(have.sum())
-    stats["embeddings_encoded"] = int((~have).sum())
-    return out, stats
+        out[~have] = clf.frozen_embeddings([t for t, h in zip(texts, have) if not h])
+    stats["embeddings_reused"] += int(have.sum())
+    stats["embeddings_encoded"] += int((~have).sum())
+    return out
+
+
+def chunk_embeddings(clf, chunks: pd.DataFrame, embeddings_dir) -> tuple[np.ndarray | None, dict]:
+    """Frozen vectors for all of ``chunks`` from the embeddings folder when usable, else None."""
+    stats = {"embeddings_reused": 0, "embeddings_encoded": 0}
+    src = frozen_source(clf, chunks, embeddings_dir)
+    vecs = batch_embeddings(clf, chunks["text"].tolist(), src, np.arange(len(chunks)), stats)
+    return (None if src is None else vecs), stats
+
+
+def article_batches(article_ids, batch_size: int) -> list[np.ndarray]:
+    """Rows of the chunks in batches of whole articles (about ``batch_size`` chunks each; an
+    article is never split, so its aggregate is computed in one batch)."""
+    codes, _ = pd.factorize(pd.Series(article_ids).astype(str), sort=False)
+    if not len(codes):
+        return []
+    order = np.argsort(codes, kind="stable")
+    ends = np.cumsum(np.bincount(codes))
+    out, start = [], 0
+    while start < len(order):
+        k = min(int(np.searchsorted(ends, start + max(1, int(batch_size)), side="left")), len(ends) - 1)
+        stop = int(ends[k])
+        out.append(order[start:stop])
+        start = stop
+    return out
 
 
 def article_stance(per_article: pd.DataFrame, chunks: pd.DataFrame) -> pd.DataFrame:
@@ -69,25 +109,47 @@ def article_stance(per_article: pd.DataFrame, chunks: pd.DataFrame) -> pd.DataFr
         "evidence_chunk_id": [ids[i] if i >= 0 else "" for i in ev]}, columns=ARTICLE_COLUMNS)
 
 
+APPLY_BATCH = 10_000  # chunks per batch (whole articles): memory bounded by one batch
+
+
 @writes("stance apply", inputs=("model_dir", "chunks_path", "embeddings_dir"))
-def apply_stance(model_dir, chunks_path, embeddings_dir, out_path, articles_out, params) -> dict:
+def apply_stance(model_dir, chunks_path, embeddings_dir, out_path, articles_out, params,
+                 batch_size: int = APPLY_BATCH) -> dict:
     from .classifier import StanceClassifier
     from .predict import predict_stance
 
     check_outputs(files=[out_path, articles_out])
     chunks = schema.read_table(chunks_path, schema.CHUNKS, unique="chunk_id")
     clf = StanceClassifier.load(model_dir, cache_dir=params.embed.cache_dir)
-    vecs, stats = chunk_embeddings(clf, chunks, embeddings_dir)
-    per_chunk, per_article = predict_stance(clf, chunks.assign(owner=chunks["article_id"]), list(params.stance.targets),
-                                            rule=params.stance.article_rule, embeddings=vecs)
-    stance = per_chunk[list(schema.STANCE)].copy() if len(per_chunk) else pd.DataFrame(columns=list(schema.STANCE))
+    targets = list(params.stance.targets)
+    stats = {"embeddings_reused": 0, "embeddings_encoded": 0}
+    src = frozen_source(clf, chunks, embeddings_dir)
+    chunk_parts, article_parts = [], []
+    for rows in article_batches(chunks["article_id"], batch_size):
+        b = chunks.iloc[rows].reset_index(drop=True)
+        vecs = batch_embeddings(clf, b["text"].tolist(), src, rows, stats)
+        per_chunk, per_article = predict_stance(clf, b.assign(owner=b["article_id"], row_=rows), targets,
+                                                rule=params.stance.article_rule, embeddings=vecs)
+        chunk_parts.append(per_chunk)
+        article_parts.append(article_stance(per_article, b))
+    if chunk_parts:  # the unbatched order: target by target, chunks in file order
+        per_chunk = pd.concat(chunk_parts, ignore_index=True)
+        rank = per_chunk["target"].map({t: i for i, t in enumerate(targets)}).to_numpy()
+        per_chunk = per_chunk.iloc[np.lexsort((per_chunk["row_"].to_numpy(), rank))]
+        arts = pd.concat(article_parts, ignore_index=True).sort_values(["article_id", "target"], kind="stable")
+        arts = arts.reset_index(drop=True)
+    else:
+        per_chunk = pd.DataFrame(columns=list(schema.STANCE))
+        arts = pd.DataFrame(columns=ARTICLE_COLUMNS)
+    stance = per_chunk[list(schema.STANCE)].reset_index(drop=True) if len(per_chunk) else \
+        pd.DataFrame(columns=list(schema.STANCE))
     stance["stance"] = stance["stance"].astype(str)
     schema.validate(stance, schema.STANCE, out_path)
     write_parquet(out_path, stance)
-    arts = article_stance(per_article, chunks)
     write_parquet(articles_out, arts)
-    stats.update({"chunks": int(len(chunks)), "targets": list(params.stance.targets), "rows": int(len(stance)),
+    stats.update({"chunks": int(len(chunks)), "targets": targets, "rows": int(len(stance)),
                   "articles": int(arts["article_id"].nunique()) if len(arts) else 0,
-                  "unseen_targets": [t for t in params.stance.targets if clf.unseen_targets([t])],
+                  "batches_of_chunks": int(batch_size),
+                  "unseen_targets": [t for t in targets if clf.unseen_targets([t])],
                   "stance_counts": {t: g["stance"].value_counts().to_dict() for t, g in stance.groupby("target")}})
     return stats
