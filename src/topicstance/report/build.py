@@ -47,12 +47,24 @@ def stance_by_topic(stance: pd.DataFrame, topics: pd.DataFrame, labels: dict[int
     return share
 
 
+FINER_MAX_MODEL_TOPICS = 30  # report.finer_topics auto: above this many model topics, no finer level
+
+
 def hierarchy_figure(data_dir: Path, models_dir: Path, path: Path, p: ReportParams) -> Path:
     """The model's topics and the level below them (``report.finer_topics``, see
     :func:`topicstance.topics.cut.finer_k`): sub-topics from ``topics cut``, coloured and named by
-    the model topic they belong to, joined inside each topic, then topic to topic (Ward)."""
+    the model topic they belong to, joined inside each topic, then topic to topic (Ward). With
+    ``auto`` and more than ``FINER_MAX_MODEL_TOPICS`` model topics the figure is the model's own
+    Ward tree: a finer level would have more leaves than a figure can name."""
     from ..topics.cut import cut_any, finer_k, finer_tree, max_topics, read_cut_inputs, topic_table
 
+    ttab, meta = _topics_table(models_dir)
+    if p.finer_topics == "auto" and len(ttab) > FINER_MAX_MODEL_TOPICS:
+        labels, sizes = dict(zip(ttab["id"], ttab["label"])), dict(zip(ttab["id"], ttab["size"]))
+        merges = np.load(models_dir / "topics" / "merges.npy", allow_pickle=False)
+        leaf_labels = [f"{t}: {textwrap.shorten(labels.get(t, ''), 34, placeholder='…')} ({sizes.get(t, 0)})"
+                       for t in meta["hierarchy"]["leaf_ids"]]
+        return figures.dendrogram(merges, leaf_labels, path, p.dpi)
     inp, _ = read_cut_inputs(data_dir=data_dir, models_dir=models_dir)
     kmax = max_topics(inp)
     n_model = len(inp.topic_ids)

@@ -99,19 +99,32 @@ class _Geometry:
 
     def dominant(self, group_of: np.ndarray, n_groups: int) -> np.ndarray:
         """Each article's dominant group (index) when model topic i belongs to group ``group_of[i]``;
-        -1 for an article whose chunks are all outliers. Ties: the most similar group centroid."""
+        -1 for an article whose chunks are all outliers. Ties: the most similar group centroid.
+        Kept sparse (articles x groups with a chunk there), so many topics cost no dense matrix."""
         M = sp.csr_matrix((np.ones(len(group_of)), (np.arange(len(group_of)), group_of)),
                           shape=(len(group_of), n_groups))
-        C = np.asarray((self.counts @ M).todense())
-        best = C.max(axis=1)
-        dom = C.argmax(axis=1)
-        tie = np.nonzero(((C == best[:, None]).sum(axis=1) > 1) & (best > 0))[0]
+        C = sp.csr_matrix(self.counts @ M)
+        C.sum_duplicates()
+        C.sort_indices()
+        n_art = C.shape[0]
+        row = np.repeat(np.arange(n_art), np.diff(C.indptr))
+        best = np.zeros(n_art)
+        if C.nnz:
+            np.maximum.at(best, row, C.data)
+        at_best = (C.data == best[row]) & (C.data > 0)
+        n_best = np.bincount(row[at_best], minlength=n_art)
+        dom = np.full(n_art, -1, dtype=np.int64)
+        first = np.full(n_art, np.iinfo(np.int64).max)
+        np.minimum.at(first, row[at_best], C.indices[at_best])  # the first group at the maximum
+        dom[n_best > 0] = first[n_best > 0]
+        tie = np.nonzero(n_best > 1)[0]
         if tie.size:
-            cent = unit_rows((M.T @ self.S).astype(np.float32))
-            sim = self.A[tie] @ cent.T
-            sim = np.where(C[tie] == best[tie, None], sim, -np.inf)
-            dom[tie] = sim.argmax(axis=1)
-        return np.where(best > 0, dom, -1).astype(np.int64)
+            cent = unit_rows(np.asarray(M.T @ self.S, dtype=np.float32))
+            for r in tie:
+                lo, hi = C.indptr[r], C.indptr[r + 1]
+                cand = C.indices[lo:hi][C.data[lo:hi] == best[r]]
+                dom[r] = int(cand[np.argmax(cent[cand] @ self.A[r])])
+        return dom
 
 
 def max_topics(inp: CutInputs) -> int:
