@@ -30,6 +30,24 @@ def machine() -> dict:
             "python": platform.python_version(), "date": date.today().isoformat()}
 
 
+def machine_detail() -> dict:
+    """:func:`machine` plus the CPU flags that decide the embedding kernels, torch and its threads,
+    and the load average now (the machine is shared: timings under load are unreliable)."""
+    flags = ""
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split("flags", 1)[1].split("\n", 1)[0]
+    except (OSError, IndexError):
+        pass
+    try:
+        import torch
+
+        tv, threads = torch.__version__, torch.get_num_threads()
+    except Exception:  # noqa: BLE001
+        tv, threads = None, None
+    return {**machine(), "flags": {f: f in flags.split() for f in ("avx512_bf16", "amx_bf16", "amx_tile")},
+            "torch": tv, "torch_threads": threads, "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
 def timed_run(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, str, str, int]:
     """Run a command, return (wall seconds, stdout, stderr, peak RSS MB of the child)."""
     import resource

@@ -141,6 +141,8 @@ class TopicsParams:
     id_match_min_cosine: float = 0.7
     time_period: str = "month"
     map_max_n: int = 20_000
+    fit_max_n: int = 100_000
+    assign_reference_n: int = 20_000
     overrides: str = "topic_overrides.yaml"
 
     def __post_init__(self):
@@ -149,6 +151,10 @@ class TopicsParams:
         _check(self.n_neighbors >= 2, "topics.n_neighbors", f"must be >= 2, got {self.n_neighbors}")
         _check(self.n_components >= 1, "topics.n_components", f"must be >= 1, got {self.n_components}")
         _check(self.map_max_n >= 100, "topics.map_max_n", f"must be >= 100, got {self.map_max_n}")
+        _check(isinstance(self.fit_max_n, int) and self.fit_max_n >= 100, "topics.fit_max_n",
+               f"must be an integer >= 100, got {self.fit_max_n!r}")
+        _check(isinstance(self.assign_reference_n, int) and self.assign_reference_n >= 100,
+               "topics.assign_reference_n", f"must be an integer >= 100, got {self.assign_reference_n!r}")
         _check(self.n_epochs is None or (isinstance(self.n_epochs, int) and self.n_epochs >= 10),
                "topics.n_epochs", f"must be null (UMAP's own default) or an integer >= 10, got {self.n_epochs!r}")
         _check(0.0 <= self.min_dist <= 1.0, "topics.min_dist", f"must be in [0, 1], got {self.min_dist}")
@@ -307,8 +313,12 @@ class ReportParams:
     max_points: int = 20_000
     excerpt_chars: int = 300
     dpi: int = 150
+    finer_topics: Union[int, str] = "auto"
 
     def __post_init__(self):
+        _check(self.finer_topics == "auto" or (isinstance(self.finer_topics, int) and not isinstance(
+            self.finer_topics, bool) and self.finer_topics >= 1), "report.finer_topics",
+               f"must be 'auto' or an integer >= 1, got {self.finer_topics!r}")
         _check(self.max_points >= 10, "report.max_points", f"must be >= 10, got {self.max_points}")
         _check(self.excerpt_chars >= 20, "report.excerpt_chars", f"must be >= 20, got {self.excerpt_chars}")
         _check(50 <= self.dpi <= 600, "report.dpi", f"must be in [50, 600], got {self.dpi}")

@@ -33,8 +33,8 @@ def copy_stance_model(src: str | Path, dst: str | Path) -> Path:
     return Path(dst)
 
 
-@writes("run", inputs=("corpus", "stance_model"))
-def run_pipeline(corpus, out, params, stance_model=None) -> dict:
+@writes("run", inputs=("corpus", "stance_model", "embeddings"))
+def run_pipeline(corpus, out, params, stance_model=None, embeddings=None) -> dict:
     from .card import package_models
     from .chunk import chunk_file
     from .embed.run import embed_chunks
@@ -54,10 +54,23 @@ def run_pipeline(corpus, out, params, stance_model=None) -> dict:
         _LOG.info(f"run: {name} done in {timings[name]:.1f}s")
         return res
 
+    if embeddings is not None:
+        from .embed.own import check_table
+
+        check_table(corpus, embeddings)
     rep = step("ingest", lambda: write_ingest(corpus, data, params.ingest, reports / "ingest.json"))
-    ch = step("chunk", lambda: chunk_file(data / "articles.parquet", data / "chunks.parquet", params.chunk.max_tokens,
-                                          params.chunk.overlap_sentences, params.embed.model))
-    emb = step("embed", lambda: embed_chunks(data / "chunks.parquet", data / "embeddings", params.embed))
+    if embeddings is None:
+        ch = step("chunk", lambda: chunk_file(data / "articles.parquet", data / "chunks.parquet",
+                                              params.chunk.max_tokens, params.chunk.overlap_sentences,
+                                              params.embed.model))
+        emb = step("embed", lambda: embed_chunks(data / "chunks.parquet", data / "embeddings", params.embed))
+    else:
+        from .embed.own import adopt_embeddings, row_chunk_file
+
+        ch = step("chunk", lambda: row_chunk_file(data / "articles.parquet", data / "chunks.parquet",
+                                                  params.embed.model))
+        emb = step("embed", lambda: adopt_embeddings(embeddings, data / "chunks.parquet", corpus,
+                                                     data / "embeddings", params.ingest.columns))
     write_json(reports / "embed.json", emb)
     top = step("topics", lambda: fit_topics(data / "chunks.parquet", data / "embeddings", data / "articles.parquet",
                                             data / "duplicates.parquet", models, data, reports, params.topics,
@@ -77,7 +90,8 @@ def run_pipeline(corpus, out, params, stance_model=None) -> dict:
     step("package", lambda: package_models(models, data, reports, params, labels=None,
                                            origin=f"`topicstance run` on `{corpus}`"))
     summary = {"corpus": str(corpus), "articles": rep["articles_out"], "duplicates_dropped": rep["duplicates_count"],
-               "chunks": ch["chunks"], "embed_cache_hits": emb["hits"], "embed_cache_misses": emb["misses"],
+               "chunks": ch["chunks"], "embed_cache_hits": emb.get("hits", 0), "embed_cache_misses": emb.get("misses", 0),
+               "own_embeddings": None if embeddings is None else str(embeddings),
                "n_topics": top["metrics"]["n_topics"], "stance_model": str(stance_model) if stance_model else None,
                "seconds": timings, "topics_seconds": top.get("timings", {})}
     write_json(reports / "run.json", summary)

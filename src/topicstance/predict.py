@@ -112,6 +112,9 @@ class Models:
         owner = chunks["owner"].to_numpy(dtype=np.int64)
         vecs = self.embedder().encode(chunks["text"].tolist()) if len(chunks) else np.zeros((0, 1), dtype=np.float32)
         topics = self.topics.predict(vecs) if len(chunks) else np.zeros(0, dtype=np.int64)
+        # text i owns the chunks bounds[i]:bounds[i + 1] (chunk_texts keeps the texts' order): one
+        # pass, linear in texts plus chunks
+        bounds = np.searchsorted(owner, np.arange(len(texts) + 1), side="left")
         per_chunk = per_text = None
         if self.stance is not None:
             targets = list(targets) if targets else self.targets
@@ -126,23 +129,24 @@ class Models:
             per_chunk = {(int(r.chunk_index), r.target): r for r in per_chunk.itertuples(index=False)}
         out = []
         for i, text in enumerate(texts):
-            m = owner == i
-            rec: dict = {"index": i, "n_chunks": int(m.sum())}
-            if not m.any():
+            m = slice(int(bounds[i]), int(bounds[i + 1]))
+            n_i = int(bounds[i + 1] - bounds[i])
+            rec: dict = {"index": i, "n_chunks": n_i}
+            if not n_i:
                 rec.update({"topic": None, "topic_label": None, "topic_mix": {}, "stance": {},
                             "note": "empty text"})
                 out.append(rec)
                 continue
             t_i = topics[m]
             ids, counts = np.unique(t_i, return_counts=True)
-            mix = {int(k): round(float(c) / m.sum(), 6) for k, c in zip(ids, counts)}
+            mix = {int(k): round(float(c) / n_i, 6) for k, c in zip(ids, counts)}
             real = [(c, -k) for k, c in zip(ids, counts) if k >= 0]
             dom = int(-max(real)[1]) if real else -1
             rec.update({"topic": dom, "topic_label": self.topics.label_of(dom), "topic_mix": mix})
             rec["stance"] = {} if per_text is None else {t: _stance_record(per_text[(i, t)]) for t in targets}
             if details:
                 rows = []
-                for j in np.nonzero(m)[0]:
+                for j in range(m.start, m.stop):
                     c = chunks.iloc[j]
                     row = {"text": c["text"], "char_start": int(c["char_start"]), "char_end": int(c["char_end"]),
                            "n_tokens": int(c["n_tokens"]), "topic": int(topics[j]),

@@ -37,3 +37,18 @@ def test_min_article_chars_still_applies_to_scraped_pages(tmp_path):
     arts, _, _, rep = ingest_corpus(tmp_path, IngestParams())
     assert arts["source"].tolist() == ["long.txt"]
     assert rep["short_articles_skipped"][0]["reason"] == "shorter than ingest.min_article_chars=40"
+
+
+def test_every_row_of_a_table_without_ids_gets_a_result(tmp_path):
+    from topicstance.ingest import write_ingest
+
+    texts = [HEADLINES[0], "12 March 2024", "", "Photo: AP", HEADLINES[0], "Tue, 21-Oct-2025", "   ", HEADLINES[1]]
+    pd.DataFrame({"text": texts}).to_csv(tmp_path / "h.csv", index=False)  # one line per row: row-2 .. row-9
+    write_ingest(tmp_path / "h.csv", tmp_path / "out", IngestParams())
+    kept = pd.read_parquet(tmp_path / "out" / "articles.parquet")["article_id"].tolist()
+    dup = pd.read_parquet(tmp_path / "out" / "duplicates.parquet")["article_id"].tolist()
+    sk = pd.read_parquet(tmp_path / "out" / "skipped.parquet").set_index("article_id")["reason"]
+    assert sorted(kept + dup + sk.index.tolist()) == sorted(f"row-{n}" for n in range(2, 10))
+    assert kept == ["row-2", "row-9"] and dup == ["row-6"]
+    assert sk["row-3"].startswith("no text left after cleaning")  # a date line: page metadata
+    assert sk["row-4"] == sk["row-8"] == "empty or missing text"

@@ -134,12 +134,12 @@ def test_suggest_leaves_out_labelled_units_and_leaves_stance_empty(tmp_path, mod
     assert s.groupby("target")["unit_id"].nunique().eq(3).all()
 
 
-def test_apply_reuses_chunk_embeddings_and_aggregates_articles(tmp_path, model, params_file, cache_dir):
+@pytest.fixture()
+def applied_corpus(tmp_path, cache_dir):
+    """Two articles of two chunks each, with their embed-stage vectors."""
     from topicstance.embed.encoder import Embedder
     from topicstance.embed.model import read_model_info
     from topicstance.embed.store import write_embeddings
-    from topicstance.stance.apply import apply_stance
-    from topicstance.params import load_params
 
     texts = ["Officials from Russia met in the capital on Tuesday.",
              "Russia committed brutal crimes and must be condemned.",
@@ -153,16 +153,37 @@ def test_apply_reuses_chunk_embeddings_and_aggregates_articles(tmp_path, model, 
     vecs = Embedder(cache_dir=cache_dir, precision="float32").encode(texts)
     write_embeddings(tmp_path / "emb", chunks["chunk_id"].tolist(), vecs,
                      {"weights_sha256": info.weights_sha256, "dimension": 384})
-    stats = apply_stance(model, tmp_path / "chunks.parquet", tmp_path / "emb", tmp_path / "stance.parquet",
-                         tmp_path / "art.parquet", load_params(params_file))
+    return tmp_path
+
+
+def test_apply_reuses_chunk_embeddings_and_aggregates_articles(applied_corpus, model, params_file):
+    from topicstance.stance.apply import apply_stance
+    from topicstance.params import load_params
+
+    d = applied_corpus
+    stats = apply_stance(model, d / "chunks.parquet", d / "emb", d / "stance.parquet",
+                         d / "art.parquet", load_params(params_file))
     assert stats["embeddings_reused"] == 4 and stats["embeddings_encoded"] == 0
-    st = pd.read_parquet(tmp_path / "stance.parquet")
+    st = pd.read_parquet(d / "stance.parquet")
     assert len(st) == 8 and list(st.columns) == ["chunk_id", "article_id", "target", "stance", "p_favor",
                                                  "p_against", "p_none"]
-    art = pd.read_parquet(tmp_path / "art.parquet").set_index(["article_id", "target"])
+    art = pd.read_parquet(d / "art.parquet").set_index(["article_id", "target"])
     assert art.loc[("a", "Russia"), "stance"] == "AGAINST" and art.loc[("a", "Russia"), "evidence_chunk_id"] == "a1"
     assert art.loc[("b", "Ukraine"), "stance"] == "FAVOR"
     assert np.allclose(st[["p_favor", "p_against", "p_none"]].sum(1), 1.0)
+
+
+def test_apply_in_batches_gives_the_rows_of_one_batch(applied_corpus, model, params_file):
+    from topicstance.stance.apply import apply_stance
+    from topicstance.params import load_params
+
+    d = applied_corpus
+    for name, size in (("all", 10_000), ("one", 1)):  # batch_size 1: one article (two chunks) per batch
+        apply_stance(model, d / "chunks.parquet", d / "emb", d / f"st_{name}.parquet", d / f"art_{name}.parquet",
+                     load_params(params_file), batch_size=size)
+    for kind in ("st", "art"):
+        a, b = pd.read_parquet(d / f"{kind}_all.parquet"), pd.read_parquet(d / f"{kind}_one.parquet")
+        pd.testing.assert_frame_equal(a, b, check_exact=False, atol=1e-9)
 
 
 def test_long_text_is_cut_into_chunks_under_the_token_budget(model, cache_dir):

@@ -84,3 +84,17 @@ def test_rows_skipped_at_ingest_get_a_result_row_with_their_reason():
     assert full.loc["S1", "topic"] == -1 and full.loc["S1", "topic_mix"] == "{}"
     assert full.loc["S2", "skipped"].startswith("shorter than")
     assert full.loc["A", "skipped"] is None and pd.isna(full.loc["S1", "duplicate_of"])
+
+
+def test_a_tie_goes_to_the_topic_most_similar_to_the_article():
+    # article T: one chunk in topic 1 (first), one in topic 2; T's vector leans to topic 2's centroid
+    chunks = pd.DataFrame({"chunk_id": list("abcde"), "article_id": ["T", "T", "U", "V", "W"],
+                           "position": [0, 1, 0, 0, 0]})
+    topic = np.array([1, 2, 1, 2, 2])
+    X = np.array([[1, 0.2], [0.1, 1], [1, 0], [0, 1], [0.2, 1]], dtype=np.float32)
+    articles = pd.DataFrame({"article_id": list("TUVW"), "source": "s", "date": None, "page_date": None})
+    no_dups = pd.DataFrame({"article_id": [], "duplicate_of": [], "similarity": []})
+    at = art.article_topics(chunks, topic, label_of, articles, no_dups, embeddings=X).set_index("article_id")
+    assert at.loc["T", "topic"] == 2 and at.loc["U", "topic"] == 1
+    # without embeddings, the earliest chunk decides
+    assert art.article_topics(chunks, topic, label_of, articles, no_dups).set_index("article_id").loc["T", "topic"] == 1

@@ -33,7 +33,7 @@ def fitted(corpus):
 
 def test_every_row_is_written_once_in_row_order(fitted):
     _, out = fitted
-    assert list(out.columns) == ["row", "topic", "fitted"]
+    assert list(out.columns) == ["row", "topic_raw", "topic", "probability", "fitted"]
     assert out["row"].tolist() == list(range(N_PER * K))
 
 

@@ -93,15 +93,50 @@ def test_cli_fit_and_cut(project, tmp_path, capsys):
                "--params", str(_empty(tmp_path)), "--overrides", str(tmp_path / "none.yaml")])
     assert rc == 0
     out = tmp_path / "cut.csv"
-    assert main(["topics", "cut", str(root), "--n-topics", "2", "--out", str(out)]) == 0
+    assert main(["topics", "cut", str(root), "--n-topics", "2", "--out", str(out),
+                 "--params", str(_empty(tmp_path))]) == 0
     df = pd.read_csv(out)
     assert list(df.columns) == ["article_id", "topic"] and len(df) == n_art + 2
-    assert df["topic"][df["topic"] >= 0].nunique() <= 2
-    big = tmp_path / "big.csv"
-    assert main(["topics", "cut", str(root), "--n-topics", "999", "--out", str(big)]) == 0
-    assert "unchanged" in capsys.readouterr().err
-    at = pd.read_parquet(data / "article_topics.parquet")
-    assert pd.read_csv(big)["topic"].tolist() == at["topic"].tolist()
+    assert df["topic"][df["topic"] >= 0].nunique() == 2
+    d = df.set_index("article_id")["topic"]
+    assert d["dupA"] == d["a000"] == d["dupB"]
+
+
+def test_cut_gives_exactly_k_topics_for_every_k_up_to_the_maximum(project):
+    from topicstance.topics.cut import cut_any, max_topics, read_cut_inputs
+
+    root, data, res, n_art = project
+    inp, _ = read_cut_inputs(root, with_texts=False)
+    kmax = max_topics(inp)
+    assert kmax >= n_art // 3
+    for k in [1, 2, 3, 4, 5, 8, 13, 21, kmax]:
+        c = cut_any(inp, k)
+        assert len(set(c.article_topic[c.article_topic >= 0].tolist())) == k, k
+        assert c.article_topic.dtype.kind == "i" and c.chunk_topic.dtype.kind == "i"
+
+
+def test_split_topics_get_keywords_and_representatives_beside_the_cut(project, tmp_path, capsys):
+    root, data, res, _ = project
+    k = res["metrics"]["n_topics"] + 3
+    out = tmp_path / "fine.csv"
+    assert main(["topics", "cut", str(root), "--n-topics", str(k), "--out", str(out)]) == 0
+    assert "split from" in capsys.readouterr().err
+    tab = pd.read_csv(tmp_path / "fine.topics.csv")
+    assert len(tab) == k and set(tab["id"]) == set(pd.read_csv(out)["topic"]) - {-1}
+    parts = tab[tab["split_of"].notna()]
+    assert len(parts) >= 4  # three splits: at least 3 new parts and the topics they came from
+    assert parts["keywords"].str.len().min() > 0 and parts["representative_chunk_ids"].str.len().min() > 0
+
+
+def test_cut_above_the_maximum_is_a_one_line_error_naming_it(project, tmp_path, capsys):
+    from topicstance.topics.cut import max_topics, read_cut_inputs
+
+    root, *_ = project
+    kmax = max_topics(read_cut_inputs(root, with_texts=False)[0])
+    rc = main(["topics", "cut", str(root), "--n-topics", str(kmax + 1), "--out", str(tmp_path / "x.csv")])
+    err = capsys.readouterr().err
+    assert rc == 2 and f"maximum for this corpus, {kmax}" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.csv").exists()
 
 
 def test_cli_user_errors_are_one_line(tmp_path, capsys):
@@ -143,3 +178,39 @@ def test_map_of_a_large_corpus_is_fitted_on_a_sample_and_places_every_chunk():
     # placed chunks land with their own blob on the map
     pred = KMeans(3, n_init=5, random_state=0).fit_predict(coords)
     assert adjusted_rand_score(y, pred) >= 0.95
+
+
+def test_above_fit_max_n_the_fit_uses_whole_articles_and_every_chunk_gets_a_topic(project, tmp_path):
+    root, data, full, _ = project
+    p = TopicsParams(fit_max_n=100, assign_reference_n=100)
+    res = fit_topics(data / "chunks.parquet", data / "embeddings", data / "articles.parquet",
+                     data / "duplicates.parquet", tmp_path / "models", tmp_path / "data", tmp_path / "reports", p,
+                     previous_model_dir=False, overrides_path=tmp_path / "none.yaml")
+    m = json.loads((tmp_path / "reports" / "topics_metrics.json").read_text())
+    assert m["fit_sample_n"] == res["metrics"]["fit_sample_n"] <= 100 and m["n_chunks"] == 120
+    fitted = pd.read_parquet(tmp_path / "models" / "topics" / "chunks.parquet")
+    assert fitted.groupby("article_id").size().eq(2).all()  # whole articles only
+    topics = pd.read_parquet(tmp_path / "data" / "topics.parquet")
+    assert len(topics) == 120 and pd.read_csv(tmp_path / "reports" / "topics.csv")["size"].sum() == 120
+    # the chunks outside the sample are assigned like a fit on every chunk would put them
+    from sklearn.metrics import adjusted_rand_score
+
+    everything = pd.read_parquet(data / "topics.parquet")
+    assert adjusted_rand_score(everything["topic"], topics["topic"]) >= 0.8
+
+
+def test_the_finer_level_joins_each_topics_parts_before_joining_topics(project):
+    from topicstance.topics.cut import cut_any, finer_tree, read_cut_inputs
+
+    root, data, res, _ = project
+    inp, _ = read_cut_inputs(root, with_texts=False)
+    leaves, parent, merges = finer_tree(inp, cut_any(inp, len(inp.topic_ids) + 3))
+    assert len(leaves) == len(inp.topic_ids) + 3 and len(merges) == len(leaves) - 1
+    members = {i: [i] for i in range(len(leaves))}
+    for m, (a, b, _, _) in enumerate(merges):
+        left, right = members.pop(int(a)), members.pop(int(b))
+        pl, pr = {parent[i] for i in left}, {parent[i] for i in right}
+        if pl != pr:  # a merge across model topics holds every part of the topics on each side
+            for side, ps in ((left, pl), (right, pr)):
+                assert {i for i, p in enumerate(parent) if p in ps} == set(side)
+        members[len(leaves) + m] = left + right

@@ -173,7 +173,7 @@ def cmd_predict(args) -> int:
     for c in ("stance", "p_favor", "p_against", "p_none"):
         res[c] = out[c].to_numpy()
     write_text(args.out, res.to_csv(index=False))
-    msg = (f"stance predict: {stats['rows']} rows, chunked at {max_tokens} tokens ({stats['chunked_rows']} texts "
+    msg = (f"stance predict: {stats['rows']} rows, chunked at {params.chunk.max_tokens} tokens ({stats['chunked_rows']} texts "
            f"in several chunks, aggregated by {params.stance.article_rule})")
     if stats["empty_skipped"]:
         msg += f"; skipped {stats['empty_skipped']} empty text(s) (stance left empty)"

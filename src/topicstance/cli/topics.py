@@ -1,4 +1,5 @@
-"""``topicstance topics fit ...`` (the DVC stage) and ``topicstance topics cut DIR --n-topics K --out F``."""
+"""``topicstance topics fit ...`` (the DVC stage) and ``topicstance topics cut DIR --n-topics K --out F``
+(logic in :mod:`topicstance.topics.cut`)."""
 from __future__ import annotations
 
 import sys
@@ -28,10 +29,13 @@ def add_parser(sub) -> None:
     f.set_defaults(func=run_fit, inputs=("chunks", "embeddings", "articles", "duplicates", "skipped",
                                            "overrides"))
 
-    c = tsub.add_parser("cut", help="write article_id,topic at K topics (merging along the hierarchy)")
-    c.add_argument("dir", help="run or project root holding models/topics and data/article_topics.parquet")
-    c.add_argument("--n-topics", type=int, required=True, help="K: at most this many topics")
-    c.add_argument("--out", required=True, help="CSV file to write (article_id,topic)")
+    c = tsub.add_parser("cut", help="write article_id,topic at exactly K topics (merging or splitting topics)")
+    c.add_argument("dir", help="run or project root holding models/topics and data/ (article_topics, topics, "
+                               "chunks, embeddings)")
+    c.add_argument("--n-topics", type=int, required=True, help="K: exactly this many topics (outliers apart)")
+    c.add_argument("--out", required=True, help="CSV file to write (article_id,topic); the topics' keywords "
+                                                "go to FILE.topics.csv beside it")
+    add_params_arg(c)
     c.set_defaults(func=run_cut)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
@@ -58,10 +62,15 @@ def run_fit(args) -> int:
 
 
 def run_cut(args) -> int:
+    from ..params import load_params
     from ..topics.cut import cut_articles
 
-    res = cut_articles(args.dir, args.n_topics, args.out)
-    print(f"topics cut: {res['note']}", file=sys.stderr)
+    res = cut_articles(args.dir, args.n_topics, args.out, load_params(args.params).topics)
+    print(f"topics cut: {res['note']}; {res['n_topics']} topics -> {res['out']}, keywords -> "
+          f"{res['topics_out']}", file=sys.stderr)
     for new, olds in res["merged"].items():
-        print(f"  topic {new} <- {olds}", file=sys.stderr)
+        print(f"  topic {new} <- merged {olds}", file=sys.stderr)
+    for part, origin in sorted(res["split_of"].items()):
+        if part != origin:
+            print(f"  topic {part} <- split from {origin}", file=sys.stderr)
     return 0

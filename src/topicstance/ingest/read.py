@@ -143,8 +143,11 @@ def _read_table(p: Path, log: ReadLog, columns: dict | None = None, outlet_colum
     t = read_table(p, columns=columns, require=("text",))
     if t.encoding != "utf-8":
         log.fallbacks.append({"file": p.name, "encoding": t.encoding})
-    log.skipped += t.skipped
     rows, unit, df = list(zip(t.lines, t.df.to_dict("records"))), t.unit, t.df
+    has_id = "id" in df.columns
+    # a skipped line of a table without ids keeps the id its row would have had (row-N), so
+    # skipped.parquet gives it a result; with an id column, an unreadable line has no id to key it
+    log.skipped += [s if has_id else {**s, "id": f"row-{s['row']}"} for s in t.skipped]
     has_outlet = outlet_column in df.columns
     if not has_outlet and outlet_column != DEFAULT_COLUMN:
         raise InputError(f"{p}: no {outlet_column!r} column for the outlet (ingest.outlet_column / --outlet-col; "
@@ -153,7 +156,6 @@ def _read_table(p: Path, log: ReadLog, columns: dict | None = None, outlet_colum
         log.outlet_from = f"column {outlet_column!r}"
     docs: list[RawDoc] = []
     seen_ids: dict[str, int] = {}
-    has_id = "id" in df.columns
     for no, r in rows:
         log.rows_read += 1
         text = r.get("text")
@@ -165,7 +167,7 @@ def _read_table(p: Path, log: ReadLog, columns: dict | None = None, outlet_colum
                 raise InputError(f"{p}: {unit} {no}: duplicate id {rid!r} (first at {unit} {seen_ids[rid]})")
             seen_ids[rid] = no
         if not isinstance(text, str) or not text.strip():
-            log.skipped.append({"file": p.name, "row": no, "id": rid, "reason": "empty or missing text"})
+            log.skipped.append({"file": p.name, "row": no, "id": rid or f"row-{no}", "reason": "empty or missing text"})
             continue
         extra = {k: _cell(v) for k, v in r.items() if k not in ("id", "text", "title", "date", "source", "outlet")}
         docs.append(RawDoc(source=_cell(r.get("source")) or p.name, text=text, article_id=rid or f"row-{no}",

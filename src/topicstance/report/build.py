@@ -47,6 +47,39 @@ def stance_by_topic(stance: pd.DataFrame, topics: pd.DataFrame, labels: dict[int
     return share
 
 
+FINER_MAX_MODEL_TOPICS = 30  # report.finer_topics auto: above this many model topics, no finer level
+
+
+def hierarchy_figure(data_dir: Path, models_dir: Path, path: Path, p: ReportParams) -> Path:
+    """The model's topics and the level below them (``report.finer_topics``, see
+    :func:`topicstance.topics.cut.finer_k`): sub-topics from ``topics cut``, coloured and named by
+    the model topic they belong to, joined inside each topic, then topic to topic (Ward). With
+    ``auto`` and more than ``FINER_MAX_MODEL_TOPICS`` model topics the figure is the model's own
+    Ward tree: a finer level would have more leaves than a figure can name."""
+    from ..topics.cut import cut_any, finer_k, finer_tree, max_topics, read_cut_inputs, topic_table
+
+    ttab, meta = _topics_table(models_dir)
+    if p.finer_topics == "auto" and len(ttab) > FINER_MAX_MODEL_TOPICS:
+        labels, sizes = dict(zip(ttab["id"], ttab["label"])), dict(zip(ttab["id"], ttab["size"]))
+        merges = np.load(models_dir / "topics" / "merges.npy", allow_pickle=False)
+        leaf_labels = [f"{t}: {textwrap.shorten(labels.get(t, ''), 34, placeholder='…')} ({sizes.get(t, 0)})"
+                       for t in meta["hierarchy"]["leaf_ids"]]
+        return figures.dendrogram(merges, leaf_labels, path, p.dpi)
+    inp, _ = read_cut_inputs(data_dir=data_dir, models_dir=models_dir)
+    kmax = max_topics(inp)
+    n_model = len(inp.topic_ids)
+    k = finer_k(n_model, kmax, len(inp.article_ids)) if p.finer_topics == "auto" else min(int(p.finer_topics), kmax)
+    c = cut_any(inp, max(k, 1))
+    tab = topic_table(inp, c).set_index("id")
+    leaves, parent, merges = finer_tree(inp, c)
+    cols = topic_colours(sorted(set(parent)))
+    leaf_labels = [f"{t}: {textwrap.shorten(str(tab.loc[t, 'label']), 30, placeholder='…')} "
+                   f"({int(tab.loc[t, 'n_articles'])}) in {par}" for t, par in zip(leaves, parent)]
+    title = (f"The model's {n_model} topic(s) and the level below: {len(leaves)} sub-topics "
+             f"(topics cut --n-topics {len(leaves)}; n = articles; colour = model topic)")
+    return figures.dendrogram(merges, leaf_labels, path, p.dpi, leaf_colours=[cols[q] for q in parent], title=title)
+
+
 @writes("report")
 def build_report(data_dir: str | Path, models_dir: str | Path, reports_dir: str | Path, p: ReportParams,
                  targets: list[str], period: str = "month") -> dict:
@@ -66,11 +99,7 @@ def build_report(data_dir: str | Path, models_dir: str | Path, reports_dir: str 
     written.append(figures.topic_map(pts, ttab, fig_dir / "topic_map.png", p.dpi))
     written.append(figures.keyword_bars({int(r.id): r.keywords for r in ttab.itertuples()}, labels, sizes,
                                         fig_dir / "topic_keywords.png", dpi=p.dpi))
-    leaf_ids = meta["hierarchy"]["leaf_ids"]
-    merges = np.load(models_dir / "topics" / "merges.npy", allow_pickle=False)
-    leaf_labels = [f"{t}: {textwrap.shorten(labels.get(t, ''), 34, placeholder='…')} ({sizes.get(t, 0)})"
-                   for t in leaf_ids]
-    written.append(figures.dendrogram(merges, leaf_labels, fig_dir / "topic_hierarchy.png", p.dpi))
+    written.append(hierarchy_figure(data_dir, models_dir, fig_dir / "topic_hierarchy.png", p))
 
     stance_path = data_dir / "stance.parquet"
     stance = pd.read_parquet(stance_path) if stance_path.exists() else None

@@ -115,7 +115,8 @@ def keyword_bars(keywords: dict[int, list[tuple[str, float]]], labels: dict[int,
     return _save(fig, path, dpi)
 
 
-def dendrogram(linkage: np.ndarray, leaf_labels: list[str], path: Path, dpi: int = 150) -> Path:
+def dendrogram(linkage: np.ndarray, leaf_labels: list[str], path: Path, dpi: int = 150,
+               leaf_colours: list[str] | None = None, title: str | None = None) -> Path:
     from scipy.cluster.hierarchy import dendrogram as _dend
 
     plt = _plt()
@@ -125,11 +126,16 @@ def dendrogram(linkage: np.ndarray, leaf_labels: list[str], path: Path, dpi: int
         from .stats import scipy_linkage
 
         linkage = scipy_linkage(linkage)
-        _dend(linkage, labels=leaf_labels, orientation="right", ax=ax, color_threshold=0,
-              above_threshold_color="#555", leaf_font_size=9)
+        d = _dend(linkage, labels=leaf_labels, orientation="right", ax=ax, color_threshold=0,
+                  above_threshold_color="#555", leaf_font_size=9)
+        if leaf_colours is not None:
+            colour_of = dict(zip(leaf_labels, leaf_colours))
+            for tick in ax.get_yticklabels():
+                tick.set_color(colour_of.get(tick.get_text(), "#000"))
+        del d
     else:
         ax.text(0.5, 0.5, "one topic: nothing to merge", ha="center", va="center")
-    ax.set_title("Topic hierarchy (Ward merges of topic centroids)")
+    ax.set_title(title or "Topic hierarchy (Ward merges of topic centroids)")
     ax.set_xlabel("merge distance")
     return _save(fig, path, dpi)
 

@@ -6,6 +6,8 @@ aggregated from that article's chunks by ``stance.article_rule`` through the
 one prediction path (:func:`.predict.predict_stance`, :mod:`.aggregate`), with ``n_chunks``, ``n_favor_chunks``, ``n_against_chunks``
 and the deciding ``evidence_chunk_id`` (empty for ``mean``).
 
+Chunks are scored in batches of whole articles, about ``APPLY_BATCH`` chunks
+each: only one batch's features, vectors and model inputs are in memory.
 Frozen-embedding methods (``embedding-lr``, ``hybrid``) reuse the embed stage's
 vectors when they come from the same model weights; chunks missing from the
 embeddings folder, or a folder from other weights, are encoded (cached) and
@@ -27,43 +29,82 @@ ARTICLE_COLUMNS = ["article_id", "target", "stance", "p_favor", "p_against", "p_
                    "n_favor_chunks", "n_against_chunks", "evidence_chunk_id"]
 
 
-def chunk_embeddings(clf, chunks: pd.DataFrame, embeddings_dir) -> tuple[np.ndarray | None, dict]:
-    """The frozen features of ``chunks``: the embeddings folder's vectors where they come from one of the
-    stance model's sentence models (``stance.model``), the rest encoded from chunk text (cached)."""
-    stats = {"embeddings_reused": 0, "embeddings_encoded": 0}
-    if not clf.uses_frozen_embeddings:
-        return None, stats
-    texts = chunks["text"].astype(str).tolist()
-    meta = {}
-    if embeddings_dir is not None and Path(embeddings_dir).exists():
-        from ..embed.store import load_meta
+def frozen_source(clf, chunks: pd.DataFrame, embeddings_dir):
+    """``(vecs, rows, meta)`` when the embeddings folder holds vectors of one of ``clf``'s sentence
+    models (``stance.model``): its memory-mapped vectors, each chunk's row in them (-1: missing, to be
+    encoded) and its meta.json; ``None`` when the method needs no frozen vectors, or every chunk must
+    be encoded from its text (no folder, or vectors of other weights: never fed as the stance model's)."""
+    if not clf.uses_frozen_embeddings or embeddings_dir is None or not Path(embeddings_dir).exists():
+        return None
+    from ..embed.store import load_embeddings, load_meta
 
-        meta = load_meta(embeddings_dir)
-    sha = meta.get("weights_sha256")
-    if not clf.reuses(sha):
-        if meta:
-            _LOG.info(f"stance apply: {embeddings_dir} holds vectors of {meta.get('model')}, not of the stance "
-                      f"model's {', '.join(clf.models)}; encoding the chunks from their text")
-        stats["embeddings_encoded"] = len(chunks) * len(clf.models)
-        return clf.frozen_embeddings(texts), stats
-    from ..embed.store import load_embeddings
-
+    meta = load_meta(embeddings_dir)
+    if not clf.reuses(meta.get("weights_sha256")):
+        _LOG.info(f"stance apply: {embeddings_dir} holds vectors of {meta.get('model')}, not of the stance "
+                  f"model's {', '.join(clf.models)}; encoding the chunks from their text")
+        return None
     ids, vecs = load_embeddings(embeddings_dir)
     pos = {c: i for i, c in enumerate(ids)}
-    rows = np.array([pos.get(c, -1) for c in chunks["chunk_id"]], dtype=np.int64)
-    have = rows >= 0
-    given = np.zeros((len(chunks), vecs.shape[1]), dtype=np.float32)
-    given[have] = np.asarray(vecs[rows[have]], dtype=np.float32)
+    return vecs, np.array([pos.get(c, -1) for c in chunks["chunk_id"]], dtype=np.int64), meta
+
+
+def batch_embeddings(clf, texts: list[str], source, rows: np.ndarray, stats: dict) -> np.ndarray | None:
+    """The frozen features of the chunks at ``rows`` (their ``texts``): the folder's vectors
+    (:func:`frozen_source`) for the model they belong to, the missing ones and any other model's
+    encoded; ``None`` when the method needs none or ``source`` is ``None`` (the prediction path then
+    encodes them)."""
+    if not clf.uses_frozen_embeddings:
+        return None
+    if source is None:
+        stats["embeddings_encoded"] += len(texts) * len(clf.models)
+        return None
+    vecs, where, meta = source
+    r = where[rows]
+    given = np.zeros((len(r), vecs.shape[1]), dtype=np.float32)
+    have = r >= 0
+    if have.any():
+        order = np.argsort(r[have], kind="stable")  # read the memory map in file order
+        idx = np.nonzero(have)[0][order]
+        given[idx] = np.asarray(vecs[r[idx]], dtype=np.float32)
     if (~have).any():
         from ..embed.encoder import Embedder
 
         emb = Embedder(model=meta["model"], precision=clf.precision, cache_dir=clf.cache_dir, show_progress=False)
-        given[~have] = emb.encode([texts[i] for i in np.flatnonzero(~have)])
+        given[~have] = emb.encode([t for t, h in zip(texts, have) if not h])
         emb.cache.close()
-    out = clf.frozen_embeddings(texts, given=given, given_sha256=sha)
-    stats["embeddings_reused"] = int(have.sum())
-    stats["embeddings_encoded"] = int((~have).sum()) + len(chunks) * (len(clf.models) - 1)
-    return out, stats
+    stats["embeddings_reused"] += int(have.sum())
+    stats["embeddings_encoded"] += int((~have).sum()) + len(texts) * (len(clf.models) - 1)
+    return clf.frozen_embeddings(texts, given=given, given_sha256=meta.get("weights_sha256"))
+
+
+def chunk_embeddings(clf, chunks: pd.DataFrame, embeddings_dir) -> tuple[np.ndarray | None, dict]:
+    """The frozen features of all of ``chunks`` (see :func:`batch_embeddings`); encoded from the
+    chunks' text when the folder cannot serve the stance model."""
+    stats = {"embeddings_reused": 0, "embeddings_encoded": 0}
+    if not clf.uses_frozen_embeddings:
+        return None, stats
+    src = frozen_source(clf, chunks, embeddings_dir)
+    vecs = batch_embeddings(clf, chunks["text"].tolist(), src, np.arange(len(chunks)), stats)
+    if vecs is None:
+        vecs = clf.frozen_embeddings(chunks["text"].astype(str).tolist())
+    return vecs, stats
+
+
+def article_batches(article_ids, batch_size: int) -> list[np.ndarray]:
+    """Rows of the chunks in batches of whole articles (about ``batch_size`` chunks each; an
+    article is never split, so its aggregate is computed in one batch)."""
+    codes, _ = pd.factorize(pd.Series(article_ids).astype(str), sort=False)
+    if not len(codes):
+        return []
+    order = np.argsort(codes, kind="stable")
+    ends = np.cumsum(np.bincount(codes))
+    out, start = [], 0
+    while start < len(order):
+        k = min(int(np.searchsorted(ends, start + max(1, int(batch_size)), side="left")), len(ends) - 1)
+        stop = int(ends[k])
+        out.append(order[start:stop])
+        start = stop
+    return out
 
 
 def article_stance(per_article: pd.DataFrame, chunks: pd.DataFrame) -> pd.DataFrame:
@@ -80,25 +121,47 @@ def article_stance(per_article: pd.DataFrame, chunks: pd.DataFrame) -> pd.DataFr
         "evidence_chunk_id": [ids[i] if i >= 0 else "" for i in ev]}, columns=ARTICLE_COLUMNS)
 
 
+APPLY_BATCH = 10_000  # chunks per batch (whole articles): memory bounded by one batch
+
+
 @writes("stance apply", inputs=("model_dir", "chunks_path", "embeddings_dir"))
-def apply_stance(model_dir, chunks_path, embeddings_dir, out_path, articles_out, params) -> dict:
+def apply_stance(model_dir, chunks_path, embeddings_dir, out_path, articles_out, params,
+                 batch_size: int = APPLY_BATCH) -> dict:
     from .classifier import StanceClassifier
     from .predict import predict_stance
 
     check_outputs(files=[out_path, articles_out])
     chunks = schema.read_table(chunks_path, schema.CHUNKS, unique="chunk_id")
     clf = StanceClassifier.load(model_dir, cache_dir=params.embed.cache_dir)
-    vecs, stats = chunk_embeddings(clf, chunks, embeddings_dir)
-    per_chunk, per_article = predict_stance(clf, chunks.assign(owner=chunks["article_id"]), list(params.stance.targets),
-                                            rule=params.stance.article_rule, embeddings=vecs)
-    stance = per_chunk[list(schema.STANCE)].copy() if len(per_chunk) else pd.DataFrame(columns=list(schema.STANCE))
+    targets = list(params.stance.targets)
+    stats = {"embeddings_reused": 0, "embeddings_encoded": 0}
+    src = frozen_source(clf, chunks, embeddings_dir)
+    chunk_parts, article_parts = [], []
+    for rows in article_batches(chunks["article_id"], batch_size):
+        b = chunks.iloc[rows].reset_index(drop=True)
+        vecs = batch_embeddings(clf, b["text"].tolist(), src, rows, stats)
+        per_chunk, per_article = predict_stance(clf, b.assign(owner=b["article_id"], row_=rows), targets,
+                                                rule=params.stance.article_rule, embeddings=vecs)
+        chunk_parts.append(per_chunk)
+        article_parts.append(article_stance(per_article, b))
+    if chunk_parts:  # the unbatched order: target by target, chunks in file order
+        per_chunk = pd.concat(chunk_parts, ignore_index=True)
+        rank = per_chunk["target"].map({t: i for i, t in enumerate(targets)}).to_numpy()
+        per_chunk = per_chunk.iloc[np.lexsort((per_chunk["row_"].to_numpy(), rank))]
+        arts = pd.concat(article_parts, ignore_index=True).sort_values(["article_id", "target"], kind="stable")
+        arts = arts.reset_index(drop=True)
+    else:
+        per_chunk = pd.DataFrame(columns=list(schema.STANCE))
+        arts = pd.DataFrame(columns=ARTICLE_COLUMNS)
+    stance = per_chunk[list(schema.STANCE)].reset_index(drop=True) if len(per_chunk) else \
+        pd.DataFrame(columns=list(schema.STANCE))
     stance["stance"] = stance["stance"].astype(str)
     schema.validate(stance, schema.STANCE, out_path)
     write_parquet(out_path, stance)
-    arts = article_stance(per_article, chunks)
     write_parquet(articles_out, arts)
-    stats.update({"chunks": int(len(chunks)), "targets": list(params.stance.targets), "rows": int(len(stance)),
+    stats.update({"chunks": int(len(chunks)), "targets": targets, "rows": int(len(stance)),
                   "articles": int(arts["article_id"].nunique()) if len(arts) else 0,
-                  "unseen_targets": [t for t in params.stance.targets if clf.unseen_targets([t])],
+                  "batches_of_chunks": int(batch_size),
+                  "unseen_targets": [t for t in targets if clf.unseen_targets([t])],
                   "stance_counts": {t: g["stance"].value_counts().to_dict() for t, g in stance.groupby("target")}})
     return stats

@@ -76,6 +76,72 @@ def similarity_lookup(article_ids, X: np.ndarray, topic: np.ndarray):
     return for_article
 
 
+def _per_article(ch: pd.DataFrame, embeddings) -> dict[str, tuple[int, dict]]:
+    """``article_id -> (dominant topic, mix)``, vectorised over articles: counts per (article, topic)
+    by one groupby; only articles whose top count is tied among real topics go through
+    :func:`_dominant` (with the similarity lookup), so a corpus of a million one-chunk rows is
+    a few array operations, not a million small groups."""
+    aid = ch["article_id"].to_numpy(dtype=object)
+    codes, uniq = pd.factorize(aid)
+    topic = ch["topic"].to_numpy(np.int64)
+    n_art = len(uniq)
+    pair = pd.DataFrame({"a": codes, "t": topic}).value_counts(sort=False).reset_index(name="n")
+    pair = pair.sort_values(["a", "t"], kind="stable")
+    n_chunks = np.bincount(codes, minlength=n_art)
+    # dominant: most chunks among real topics; ties resolved per article below
+    real = pair[pair["t"] != OUTLIER]
+    dom = np.full(n_art, OUTLIER, dtype=np.int64)
+    tied = np.zeros(n_art, dtype=bool)
+    if len(real):
+        mx = real.groupby("a")["n"].transform("max")
+        top = real[real["n"] == mx]
+        n_top = top.groupby("a")["t"].transform("size")
+        one = top[n_top == 1]
+        dom[one["a"].to_numpy()] = one["t"].to_numpy()
+        tied[top.loc[n_top > 1, "a"].unique()] = True
+    if tied.any():
+        rows = np.nonzero(tied[codes])[0]
+        sims = None if embeddings is None else _tie_lookup(ch, topic, embeddings, rows)
+        sub = ch.iloc[rows].sort_values(["article_id", "position"], kind="stable")
+        for a, g in sub.groupby("article_id", sort=False):
+            dom[codes[g.index[0]]] = _dominant(g["topic"].to_numpy(), None if sims is None else sims(a))
+    mixes: list[dict] = [{} for _ in range(n_art)]
+    for a, t, n in zip(pair["a"].to_numpy(), pair["t"].to_numpy(), pair["n"].to_numpy()):
+        mixes[a][int(t)] = float(n) / n_chunks[a]
+    return {str(uniq[i]): (int(dom[i]), mixes[i]) for i in range(n_art)}
+
+
+def _tie_lookup(ch: pd.DataFrame, topic: np.ndarray, X, rows: np.ndarray):
+    """``similarity_lookup`` for the articles of chunk ``rows``, with the topic centroids of the whole
+    corpus (as the per-article rule uses)."""
+    from .groups import Groups, group_sums
+    from .knn import unit_rows
+    from .outliers import centroids
+
+    ids, C, _ = centroids(X, topic)
+    aids = ch["article_id"].to_numpy(dtype=object)[rows]
+    g = Groups.from_labels(aids)
+    A = unit_rows(group_sums(_Take(X, rows), g.codes, g.n_groups))
+    row_of = {a: int(c) for a, c in zip(aids, g.codes)}
+    col_of = {int(t): i for i, t in enumerate(ids)}
+
+    def for_article(aid):
+        r = row_of[str(aid)]
+        return lambda t: float(A[r] @ C[col_of[t]]) if t in col_of else -2.0
+    return for_article
+
+
+class _Take:
+    """Rows ``rows`` (sorted) of ``X`` as an array-like for :func:`group_sums` (sliced in batches)."""
+
+    def __init__(self, X, rows):
+        self.X, self.rows = X, rows
+        self.shape = (len(rows), X.shape[1])
+
+    def __getitem__(self, sl):
+        return np.asarray(self.X[self.rows[sl]])
+
+
 def article_topics(chunks: pd.DataFrame, topic: np.ndarray, label_of, articles: pd.DataFrame,
                    duplicates: pd.DataFrame, *, where_chunks="chunks", where_dups="duplicates",
                    embeddings: np.ndarray | None = None) -> pd.DataFrame:
@@ -89,12 +155,7 @@ def article_topics(chunks: pd.DataFrame, topic: np.ndarray, label_of, articles: 
         row = int(np.nonzero(unknown.to_numpy())[0][0])
         raise InputError(f"{where_chunks}: row {row}: article_id {ch['article_id'].iat[row]!r} "
                          f"is not in the articles file")
-    sims = None if embeddings is None else similarity_lookup(ch["article_id"], np.asarray(embeddings), ch["topic"])
-    ch = ch.sort_values(["article_id", "position"], kind="stable")
-    per: dict[str, tuple[int, dict]] = {}
-    for aid, g in ch.groupby("article_id", sort=False):
-        t = g["topic"].to_numpy()
-        per[aid] = (_dominant(t, None if sims is None else sims(aid)), _mix(t))
+    per = _per_article(ch, embeddings)
     kept_ids = list(articles["article_id"].astype(str))
     res = {aid: (*per.get(aid, (OUTLIER, {})), None) for aid in kept_ids}
     d_ids = duplicates["article_id"].astype(str).tolist()

@@ -44,34 +44,46 @@ def doc_term_matrix(texts: list[str], make=make_vectorizer) -> tuple[sp.csr_matr
     return dtm.tocsr(), vec.get_feature_names_out(), vec
 
 
-def class_tfidf(dtm: sp.csr_matrix, labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Dense ``(len(ids), n_terms)`` c-TF-IDF scores."""
+def class_counts(dtm: sp.csr_matrix, labels: np.ndarray, ids: np.ndarray) -> sp.csr_matrix:
+    """Sparse ``(len(ids), n_terms)`` term counts per topic (rows of other labels are left out)."""
     labels = np.asarray(labels)
     pos = {int(t): i for i, t in enumerate(ids)}
-    rows = np.array([pos.get(int(t), -1) for t in labels])
+    rows = np.array([pos.get(int(t), -1) for t in labels], dtype=np.int64)
     keep = np.nonzero(rows >= 0)[0]
     onehot = sp.csr_matrix((np.ones(len(keep)), (rows[keep], keep)), shape=(len(ids), len(labels)))
-    counts = np.asarray((onehot @ dtm).todense(), dtype=np.float64)
-    if counts.size == 0:
+    return sp.csr_matrix(onehot @ dtm, dtype=np.float64)
+
+
+def class_tfidf(dtm: sp.csr_matrix, labels: np.ndarray, ids: np.ndarray) -> sp.csr_matrix:
+    """Sparse ``(len(ids), n_terms)`` c-TF-IDF scores of chunks ``dtm`` labelled ``labels``."""
+    return tfidf_from_counts(class_counts(dtm, labels, ids))
+
+
+def tfidf_from_counts(counts: sp.csr_matrix) -> sp.csr_matrix:
+    """c-TF-IDF of per-topic term counts (see the module doc), kept sparse: memory grows with the
+    non-zero (topic, term) pairs, never with topics x vocabulary."""
+    counts = sp.csr_matrix(counts, dtype=np.float64)
+    if counts.shape[0] == 0 or counts.shape[1] == 0:
         return counts
-    words = counts.sum(axis=1, keepdims=True)
-    root = np.sqrt(counts)
-    tf = root / np.maximum(root.sum(axis=1, keepdims=True), 1e-12)
-    freq = counts.sum(axis=0)
-    avg = words.mean()
-    idf = np.log(1.0 + avg / np.maximum(freq, 1.0))
-    return tf * idf
+    words = np.asarray(counts.sum(axis=1)).ravel()
+    root = counts.sqrt()
+    root_sum = np.asarray(root.sum(axis=1)).ravel()
+    tf = sp.diags(1.0 / np.maximum(root_sum, 1e-12)) @ root
+    freq = np.asarray(counts.sum(axis=0)).ravel()
+    idf = np.log(1.0 + words.mean() / np.maximum(freq, 1.0))
+    return sp.csr_matrix(tf @ sp.diags(idf))
 
 
-def top_keywords(scores: np.ndarray, vocab: np.ndarray, ids: np.ndarray, n: int) -> dict[int, list[tuple[str, float]]]:
+def top_keywords(scores, vocab: np.ndarray, ids: np.ndarray, n: int) -> dict[int, list[tuple[str, float]]]:
+    """The ``n`` best-scoring terms of each topic (row of ``scores``, sparse or dense); ties to the
+    earlier term."""
+    scores = sp.csr_matrix(scores)
     out: dict[int, list[tuple[str, float]]] = {}
     for i, t in enumerate(ids):
-        if scores.shape[1] == 0:
-            out[int(t)] = []
-            continue
-        row = scores[i]
-        order = np.lexsort((np.arange(len(row)), -row))[:n]
-        out[int(t)] = [(str(vocab[j]), round(float(row[j]), 6)) for j in order if row[j] > 0]
+        lo, hi = scores.indptr[i], scores.indptr[i + 1]
+        cols, vals = scores.indices[lo:hi], scores.data[lo:hi]
+        order = np.lexsort((cols, -vals))[:n]
+        out[int(t)] = [(str(vocab[cols[j]]), round(float(vals[j]), 6)) for j in order if vals[j] > 0]
     return out
 
 
@@ -111,11 +123,30 @@ def represent(texts: list[str], X: np.ndarray, labels: np.ndarray, core: np.ndar
               centroids: np.ndarray, *, top_n_words: int, label_words: int, n_representative: int,
               dtm=None, vocab=None) -> dict:
     """Keywords, labels and representatives for every topic in ``ids`` (outliers excluded)."""
+    vec = None
     if dtm is None:
-        dtm, vocab, _ = doc_term_matrix(texts)
+        dtm, vocab, vec = doc_term_matrix(texts)
     ids = np.asarray([t for t in ids if t != OUTLIER], dtype=np.int64)
     scores = class_tfidf(dtm, labels, ids)
     kw = top_keywords(scores, vocab, ids, top_n_words) if len(ids) else {}
     labels_txt = {t: make_label([w for w, _ in kw[t]], label_words, t) for t in kw}
     reps = representatives(X, labels, core, ids, centroids, n_representative)
-    return {"keywords": kw, "labels": labels_txt, "representatives": reps, "dtm": dtm, "vocab": vocab}
+    return {"keywords": kw, "labels": labels_txt, "representatives": reps, "dtm": dtm, "vocab": vocab,
+            "vectorizer": vec}
+
+
+def streamed_class_counts(vectorizer, batches, ids: np.ndarray, n_terms: int) -> sp.csr_matrix:
+    """Per-topic term counts summed over ``batches`` of ``(texts, labels)`` with a fitted ``vectorizer``:
+    only one batch's document-term matrix is in memory at a time (the corpus-wide c-TF-IDF of
+    :func:`topicstance.topics.stage.fit_topics` when it fitted on a sample)."""
+    total = sp.csr_matrix((len(ids), n_terms), dtype=np.float64)
+    for texts, labels in batches:
+        if vectorizer is None or not len(texts):
+            continue
+        total = total + class_counts(vectorizer.transform(list(texts)).tocsr(), labels, ids)
+    return sp.csr_matrix(total)
+
+
+def keywords_and_labels(scores, vocab, ids, top_n_words: int, label_words: int) -> tuple[dict, dict]:
+    kw = top_keywords(scores, vocab, ids, top_n_words) if len(ids) else {}
+    return kw, {t: make_label([w for w, _ in kw[t]], label_words, t) for t in kw}

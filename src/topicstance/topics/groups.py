@@ -23,6 +23,23 @@ from .knn import unit_rows
 from .outliers import OUTLIER
 
 
+def group_sums(X, codes: np.ndarray, n_groups: int, batch_size: int = 65_536) -> np.ndarray:
+    """``(n_groups, d)`` float64 sums of the rows of ``X`` per code (rows with code < 0 left out),
+    ``batch_size`` rows at a time: a memory-mapped ``X`` is never copied whole."""
+    import scipy.sparse as sp
+
+    codes = np.asarray(codes, dtype=np.int64)
+    sums = np.zeros((n_groups, X.shape[1]), dtype=np.float64)
+    for s in range(0, len(codes), batch_size):
+        c = codes[s:s + batch_size]
+        keep = np.nonzero(c >= 0)[0]
+        if not keep.size:
+            continue
+        onehot = sp.csr_matrix((np.ones(len(keep)), (c[keep], keep)), shape=(n_groups, len(c)))
+        sums += onehot @ np.asarray(X[s:s + len(c)], dtype=np.float64)
+    return sums
+
+
 @dataclass(frozen=True)
 class Groups:
     """``codes[i]`` is the article (0..n_groups-1, in order of first appearance) of chunk ``i``."""
@@ -57,9 +74,7 @@ class Groups:
 
     def vectors(self, X: np.ndarray) -> np.ndarray:
         """Unit mean embedding of each article, ``(n_groups, d)`` float32."""
-        sums = np.zeros((self.n_groups, X.shape[1]), dtype=np.float64)
-        np.add.at(sums, self.codes, np.asarray(X, dtype=np.float64))
-        return unit_rows(sums)
+        return unit_rows(group_sums(X, self.codes, self.n_groups))
 
     def counts(self, topic: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(ids, M)``: real topic ids and the ``(n_groups, len(ids))`` chunk count matrix."""

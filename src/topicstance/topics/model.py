@@ -48,7 +48,8 @@ corpus in another language gets its own words.
 
 State in the open: learned attributes end in ``_`` (``train_embeddings_``, the
 chunk vectors the kNN predictor votes among; ``dtm_``/``vocabulary_``, the
-chunk-term counts; ``groups_``, ``map_groups_``, ``knn_graph_``), and
+chunk-term counts, and ``vectorizer_``, the fitted term vectorizer that made
+them (the three are not part of :meth:`TopicModel.get_state`); ``groups_``, ``map_groups_``, ``knn_graph_``), and
 :meth:`TopicModel.get_state` / :meth:`TopicModel.from_state` give the plain
 data (JSON, arrays, a table) that :mod:`persistence` writes and reads.
 """
@@ -354,12 +355,12 @@ class TopicModel(BaseEstimator):
         _, sim = outliers.reassign(X, topic, 2.0)  # similarity to own centroid, no moves
         self.similarity_ = sim
         self.topic_ids_, self.centroids_, self.sizes_ = ids, C, sizes
-        dtm, vocab, _ = ctfidf.doc_term_matrix(texts, make=self.make_vectorizer)
+        dtm, vocab, vec = ctfidf.doc_term_matrix(texts, make=self.make_vectorizer)
         rep = ctfidf.represent(texts, X, topic, raw != OUTLIER, ids, C, top_n_words=self.top_n_words,
                                label_words=self.label_words, n_representative=self.n_representative,
                                dtm=dtm, vocab=vocab)
         self.keywords_ = rep["keywords"]
-        self.dtm_, self.vocabulary_ = rep["dtm"], rep["vocab"]
+        self.dtm_, self.vocabulary_, self.vectorizer_ = rep["dtm"], rep["vocab"], vec
         labels_txt, skipped_ren = apply_renames(rep["labels"], ov)
         self.topic_labels_ = labels_txt
         self.representatives_ = rep["representatives"]

@@ -7,7 +7,6 @@ similarity reaches ``threshold``; outliers below it stay -1.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from .knn import unit_rows
 
@@ -30,9 +29,10 @@ def mean_vectors(X: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> tuple[np
     lut[np.asarray(ids, dtype=np.int64)] = np.arange(len(ids))
     labels = np.asarray(labels, dtype=np.int64)
     rows = np.where(labels >= 0, lut[np.clip(labels, 0, None)], -1)
+    from .groups import group_sums
+
     keep = np.nonzero(rows >= 0)[0]
-    onehot = sp.csr_matrix((np.ones(len(keep)), (rows[keep], keep)), shape=(len(ids), len(labels)))
-    sums = onehot @ np.asarray(X, dtype=np.float64)
+    sums = group_sums(X, rows, len(ids))
     sizes = np.bincount(rows[keep], minlength=len(ids)).astype(np.int64)
     return (sums / np.maximum(sizes, 1)[:, None]).astype(np.float32), sizes
 

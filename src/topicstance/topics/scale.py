@@ -19,9 +19,19 @@ than the corpus. :func:`fit_sample_assign` therefore
    reference and one batch, whatever the corpus size.
 
 The output Parquet has one row per embedding row, in order: ``row`` (int64,
-the row number), ``topic`` (int64, -1 = outlier) and ``fitted`` (bool: the row
-was in the sample and keeps its fitted topic; other rows get the kNN vote).
-It is written under a temporary name and renamed when complete.
+the row number), ``topic_raw`` (int64: the fitted row's HDBSCAN label, or the
+kNN vote), ``topic`` (int64, -1 = outlier: the fitted topic, or the vote with
+a voted outlier moved to the nearest topic centroid at cosine >=
+``outlier_threshold``, as the fit does), ``probability`` (float64: the fitted
+row's HDBSCAN membership, or the vote share of the winning topic) and
+``fitted`` (bool: the row was in the sample and keeps its fitted topic). It is
+written under a temporary name and renamed when complete.
+
+The sample is ``sample_size`` uniform rows, or the ``rows`` given (the topics
+stage passes whole articles, see :meth:`Groups.subsample`, with their article
+ids as ``groups``). This is the one scale mechanism: ``topicstance topics fit``
+and ``topicstance run`` use it above ``topics.fit_max_n`` chunks, and
+``bench/scale.py`` measures it through them.
 
 Imports NumPy and pyarrow only; UMAP and HDBSCAN load when the model is fitted.
 """
@@ -95,30 +105,49 @@ def reference_predictor(model, size: int | None, seed: int = 0) -> tuple[KnnPred
 
 
 def assign_batches(predictor: KnnPredictor, embeddings, out_path, *, batch_size: int = 20_000,
-                   fitted_rows=None, fitted_labels=None) -> int:
+                   fitted_rows=None, fitted_labels=None, fitted_raw=None, fitted_prob=None,
+                   reassign=None) -> int:
     """Write the topic of every row of ``embeddings`` to ``out_path`` (Parquet), ``batch_size`` rows
-    at a time; rows in ``fitted_rows`` (sorted) get ``fitted_labels`` instead of the vote.
-    Returns the number of rows written."""
+    at a time; rows in ``fitted_rows`` (sorted) get ``fitted_labels`` (and ``fitted_raw``,
+    ``fitted_prob``) instead of the vote. ``reassign``: ``(ids, unit centroids, threshold)`` moves a
+    voted outlier to its nearest centroid at or above the threshold. Returns the rows written."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from ..io import atomic_path
+    from .knn import unit_rows
+    from .outliers import OUTLIER
 
     n = int(embeddings.shape[0])
     fr = np.zeros(0, dtype=np.int64) if fitted_rows is None else np.asarray(fitted_rows, dtype=np.int64)
     fl = np.zeros(0, dtype=np.int64) if fitted_labels is None else np.asarray(fitted_labels, dtype=np.int64)
-    schema = pa.schema([("row", pa.int64()), ("topic", pa.int64()), ("fitted", pa.bool_())])
+    fw = fl if fitted_raw is None else np.asarray(fitted_raw, dtype=np.int64)
+    fp = np.ones(len(fl)) if fitted_prob is None else np.asarray(fitted_prob, dtype=np.float64)
+    schema = pa.schema([("row", pa.int64()), ("topic_raw", pa.int64()), ("topic", pa.int64()),
+                        ("probability", pa.float64()), ("fitted", pa.bool_())])
     with atomic_path(out_path) as tmp, pq.ParquetWriter(tmp, schema) as w:
         for s in range(0, n, batch_size):
             e = min(n, s + batch_size)
-            topic = predictor.predict(np.asarray(embeddings[s:e], dtype=np.float32))
+            Q = np.asarray(embeddings[s:e], dtype=np.float32)
             release_pages(embeddings)
+            P = predictor.predict_proba(Q)
+            raw = predictor.classes[np.argmax(P, axis=1)].astype(np.int64)
+            prob = P.max(axis=1).astype(np.float64)
+            topic = raw.copy()
+            if reassign is not None and len(reassign[0]) and (raw == OUTLIER).any():
+                ids, C, threshold = reassign
+                out = np.nonzero(raw == OUTLIER)[0]
+                S = unit_rows(Q[out]) @ np.asarray(C, dtype=np.float32).T
+                best = S.argmax(axis=1)
+                move = S[np.arange(len(out)), best] >= threshold
+                topic[out[move]] = np.asarray(ids)[best[move]]
             fitted = np.zeros(e - s, dtype=bool)
             lo, hi = np.searchsorted(fr, [s, e])
-            topic[fr[lo:hi] - s] = fl[lo:hi]
-            fitted[fr[lo:hi] - s] = True
-            w.write_table(pa.table({"row": np.arange(s, e, dtype=np.int64), "topic": topic.astype(np.int64),
-                                    "fitted": fitted}, schema=schema))
+            loc = fr[lo:hi] - s
+            topic[loc], raw[loc], prob[loc] = fl[lo:hi], fw[lo:hi], fp[lo:hi]
+            fitted[loc] = True
+            w.write_table(pa.table({"row": np.arange(s, e, dtype=np.int64), "topic_raw": raw, "topic": topic,
+                                    "probability": prob, "fitted": fitted}, schema=schema))
     return n
 
 
@@ -135,17 +164,20 @@ class SampleFit:
 
 
 def fit_sample_assign(model, embeddings, texts, out_path, *, sample_size: int = 100_000,
-                      reference_size: int | None = 20_000, batch_size: int = 20_000, seed: int = 0) -> SampleFit:
+                      reference_size: int | None = 20_000, batch_size: int = 20_000, seed: int = 0,
+                      rows=None, groups=None, reassign_outliers: bool = False) -> SampleFit:
     """Fit ``model`` on a sample of the rows of ``embeddings`` and write every row's topic to ``out_path``.
 
     ``embeddings``: an (n, d) array, ideally ``np.load(path, mmap_mode="r")``; ``texts``: a sequence of
-    n texts, or the path of a Parquet file whose ``text`` column holds them in row order. See the module
-    doc for the steps and the output columns.
+    n texts, or the path of a Parquet file whose ``text`` column holds them in row order. ``rows``
+    (sorted) replaces the uniform sample; ``groups`` are the sampled rows' article ids, passed to
+    ``model.fit``. With ``reassign_outliers`` a voted outlier moves to its nearest topic centroid at
+    ``model.outlier_threshold``. See the module doc for the steps and the output columns.
     """
     n = int(embeddings.shape[0])
     seconds: dict[str, float] = {}
     t = time.perf_counter()
-    rows = sample_rows(n, sample_size, seed)
+    rows = sample_rows(n, sample_size, seed) if rows is None else np.asarray(rows, dtype=np.int64)
     X = np.asarray(embeddings[rows], dtype=np.float32)
     release_pages(embeddings)
     if isinstance(texts, (str, Path)):
@@ -159,7 +191,10 @@ def fit_sample_assign(model, embeddings, texts, out_path, *, sample_size: int = 
     seconds["read_sample"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    model.fit(sample_texts, X)
+    if groups is None:
+        model.fit(sample_texts, X)
+    else:
+        model.fit(sample_texts, X, groups=groups)
     del sample_texts
     seconds["fit"] = time.perf_counter() - t
 
@@ -168,7 +203,9 @@ def fit_sample_assign(model, embeddings, texts, out_path, *, sample_size: int = 
     seconds["reference"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    assign_batches(pred, embeddings, out_path, batch_size=batch_size, fitted_rows=rows, fitted_labels=model.labels_)
+    reassign = (model.topic_ids_, model.centroids_, model.outlier_threshold) if reassign_outliers else None
+    assign_batches(pred, embeddings, out_path, batch_size=batch_size, fitted_rows=rows, fitted_labels=model.labels_,
+                   fitted_raw=model.labels_raw_, fitted_prob=model.probabilities_, reassign=reassign)
     seconds["assign"] = time.perf_counter() - t
     return SampleFit(model=model, out_path=Path(out_path), n_rows=n, sample_rows=rows, reference_size=ref_n,
                      seconds={k: round(v, 3) for k, v in seconds.items()})

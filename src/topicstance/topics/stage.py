@@ -42,6 +42,9 @@ from .overrides import load_overrides
 from .persistence import OUTLIER_LABEL, load_model, save_model
 
 SNIPPET_CHARS = 300
+MAP_BATCH = 50_000     # chunks placed on the 2-D map per batch
+ASSIGN_BATCH = 20_000  # chunks assigned per batch above topics.fit_max_n
+TEXT_BATCH = 50_000    # chunk texts per batch of the corpus-wide keywords
 
 
 _LOG = logging.getLogger(__name__)
@@ -51,10 +54,26 @@ def _log(msg: str) -> None:
     _LOG.info(f"topics: {msg}")
 
 
-def read_inputs(chunks_path, embeddings_dir, articles_path, duplicates_path):
+def read_chunks(chunks_path, with_text: bool = True) -> pd.DataFrame:
+    """The chunks file, checked against its contract; without ``text`` (read only where needed) the
+    columns are read alone, so a corpus of millions of chunks fits in memory."""
+    if with_text:
+        return schema.read_table(chunks_path, schema.CHUNKS, unique="chunk_id")
+    cols = ["chunk_id", "article_id", "position"]
+    p = Path(chunks_path)
+    if not p.exists():
+        raise InputError(f"{p}: file not found")
+    try:
+        df = pd.read_parquet(p, columns=cols)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is a bad input file
+        raise InputError(f"{p}: not a readable Parquet file with columns {cols} ({type(exc).__name__})") from None
+    return schema.validate(df, {c: schema.CHUNKS[c] for c in cols}, p, unique="chunk_id")
+
+
+def read_inputs(chunks_path, embeddings_dir, articles_path, duplicates_path, with_text: bool = True):
     from ..embed.store import load_embeddings, load_meta
 
-    chunks = schema.read_table(chunks_path, schema.CHUNKS, unique="chunk_id")
+    chunks = read_chunks(chunks_path, with_text)
     ids, vecs = load_embeddings(embeddings_dir)
     if len(ids) != len(chunks):
         raise InputError(f"{embeddings_dir}: {len(ids)} embeddings but {chunks_path} has {len(chunks)} chunks "
@@ -66,23 +85,31 @@ def read_inputs(chunks_path, embeddings_dir, articles_path, duplicates_path):
                          f"{chunks['chunk_id'].iat[r]!r} (re-run the embed stage)")
     articles = schema.read_table(articles_path, schema.ARTICLES, unique="article_id")
     dups = schema.read_table(duplicates_path, schema.DUPLICATES)
-    return chunks, np.asarray(vecs, dtype=np.float32), load_meta(embeddings_dir), articles, dups
+    vecs = vecs if not with_text else np.asarray(vecs, dtype=np.float32)
+    return chunks, vecs, load_meta(embeddings_dir), articles, dups
 
 
-def topic_table(model, chunks: pd.DataFrame) -> pd.DataFrame:
-    texts = chunks["text"].tolist()
+def topic_table(model, chunks: pd.DataFrame, labels=None, rep_rows=None, text_of=None) -> pd.DataFrame:
+    """``reports/topics.csv``. ``labels`` (per chunk of ``chunks``) default to the model's;
+    ``rep_rows`` maps the model's representative rows to rows of ``chunks`` (a sample fit);
+    ``text_of(row)`` gives a chunk's text when ``chunks`` has no ``text`` column."""
+    labels = np.asarray(model.labels_ if labels is None else labels)
     cids = chunks["chunk_id"].tolist()
-    n = len(texts)
+    n = len(cids)
+    rep_rows = np.arange(n) if rep_rows is None else np.asarray(rep_rows)
+    if text_of is None:
+        texts = chunks["text"].tolist()
+        text_of = texts.__getitem__
     rows = []
     for i, t in enumerate(model.topic_ids_):
         t = int(t)
-        reps = model.representatives_.get(t, [])
+        reps = [int(rep_rows[r]) for r in model.representatives_.get(t, [])]
         rows.append({"id": t, "label": model.topic_labels_.get(t, f"topic {t}"),
                      "keywords": ", ".join(w for w, _ in model.keywords_.get(t, [])),
                      "size": int(model.sizes_[i]), "share": round(int(model.sizes_[i]) / n, 6),
                      "representative_chunk_ids": " ".join(cids[r] for r in reps),
-                     "representative_chunks": " || ".join(_snippet(texts[r]) for r in reps)})
-    n_out = int((model.labels_ == OUTLIER).sum())
+                     "representative_chunks": " || ".join(_snippet(text_of(r)) for r in reps)})
+    n_out = int((labels == OUTLIER).sum())
     if n_out:
         rows.append({"id": OUTLIER, "label": OUTLIER_LABEL, "keywords": "", "size": n_out,
                      "share": round(n_out / n, 6), "representative_chunk_ids": "", "representative_chunks": ""})
@@ -95,7 +122,7 @@ def _snippet(text: str) -> str:
     return t if len(t) <= SNIPPET_CHARS else t[:SNIPPET_CHARS - 1].rstrip() + "…"
 
 
-def chunk_coords(model, X: np.ndarray, max_n: int = 20_000) -> np.ndarray:
+def chunk_coords(model, X: np.ndarray, max_n: int = 20_000, reuse_knn: bool = True) -> np.ndarray:
     """A 2-D UMAP of the chunk embeddings for maps (min_dist 0.1), sharing the model's kNN graph.
 
     Above ``max_n`` chunks the map is fitted on a seeded random sample of ``max_n`` and the other
@@ -109,34 +136,45 @@ def chunk_coords(model, X: np.ndarray, max_n: int = 20_000) -> np.ndarray:
         return np.zeros((n, 2), dtype=np.float32)
     full = n <= max_n
     r = UMAPReducer(n_neighbors=model.n_neighbors, n_components=2, min_dist=0.1, metric=model.metric,
-                    random_state=model.random_state, knn=getattr(model, "knn_graph_", None) if full else None,
+                    random_state=model.random_state,
+                    knn=getattr(model, "knn_graph_", None) if full and reuse_knn else None,
                     n_epochs=getattr(model, "n_epochs", None))
     if full:
         return np.asarray(r.fit_transform(X), dtype=np.float32)
     rows = np.sort(np.random.default_rng(model.random_state).choice(n, size=max_n, replace=False))
     out = np.empty((n, 2), dtype=np.float32)
-    out[rows] = r.fit_transform(X[rows])
+    out[rows] = r.fit_transform(np.asarray(X[rows], dtype=np.float32))
     rest = np.setdiff1d(np.arange(n), rows)
-    out[rest] = r.transform(X[rest])  # exact kNN to the sample, in blocks (knn.exact_knn_to)
+    for s in range(0, len(rest), MAP_BATCH):  # exact kNN to the sample, a batch at a time
+        b = rest[s:s + MAP_BATCH]
+        out[b] = r.transform(np.asarray(X[b], dtype=np.float32))
     return out
 
 
 DATA_FILES = ("topics.parquet", "article_topics.parquet", "chunk_coords.parquet", "topic_shares_time.parquet",
-              "topic_shares_source.parquet")
+              "topic_shares_source.parquet", "topic_shares_outlet.parquet")
 REPORT_FILES = ("topics.csv", "topics_metrics.json")
 
 
 @writes("topics fit", inputs=("chunks_path", "embeddings_dir", "articles_path", "duplicates_path", "skipped_path"))
 def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, models_dir, data_dir, reports_dir,
                params: TopicsParams, previous_model_dir=None, overrides_path=None, skipped_path=None) -> dict:
-    """Run the topics stage; return ``{"metrics": ..., "timings": ..., "outputs": ...}``."""
+    """Run the topics stage; return ``{"metrics": ..., "timings": ..., "outputs": ...}``.
+
+    Above ``params.fit_max_n`` chunks the model is fitted on a seeded sample of whole articles holding
+    at most that many chunks and every other chunk is assigned in batches (:mod:`scale`); keywords,
+    sizes, article mixes, shares and the map then come from the corpus-wide assignments.
+    """
     from .model import TopicModel
 
     check_outputs(files=[*(Path(data_dir) / f for f in DATA_FILES), *(Path(reports_dir) / f for f in REPORT_FILES)],
                   folders=[Path(models_dir) / "topics"])
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    chunks, X, emb_meta, articles, dups = read_inputs(chunks_path, embeddings_dir, articles_path, duplicates_path)
+    n_rows = _count_rows(chunks_path)
+    sampled = n_rows > params.fit_max_n
+    chunks, X, emb_meta, articles, dups = read_inputs(chunks_path, embeddings_dir, articles_path, duplicates_path,
+                                                      with_text=not sampled)
     timings["read"] = time.perf_counter() - t0
     model_dir = Path(models_dir) / "topics"
     data_dir, reports_dir = Path(data_dir), Path(reports_dir)
@@ -155,15 +193,24 @@ def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, mode
     ov = load_overrides(overrides_path if overrides_path is not None else params.overrides)
 
     t = time.perf_counter()
-    _log(f"fitting on {len(chunks)} chunks")
     model = TopicModel.from_params(params, reference=reference, overrides=ov)
-    model.fit(chunks["text"].tolist(), X, groups=chunks["article_id"].astype(str).tolist())
+    aids = chunks["article_id"].astype(str).to_numpy(dtype=object)
+    if not sampled:
+        _log(f"fitting on {len(chunks)} chunks")
+        model.fit(chunks["text"].tolist(), X, groups=aids.tolist())
+        rows = np.arange(len(chunks))
+        labels_raw, labels, prob = model.labels_raw_, model.labels_, model.probabilities_
+        text_of = None
+    else:
+        rows, labels_raw, labels, prob, secs = _fit_sample(model, chunks_path, X, aids, params, timings)
+        text_of = _texts_of(chunks_path, [rows[r] for reps in model.representatives_.values() for r in reps])
     timings["fit"] = time.perf_counter() - t
     _log(f"{model.n_topics_} topics (min_cluster_size {model.min_cluster_size_unit_} {model.unit_}s = "
          f"{model.min_cluster_size_} chunks, map on {model.map_unit_}s) in {timings['fit']:.1f}s")
 
     t = time.perf_counter()
-    coords = chunk_coords(model, model.train_embeddings_, params.map_max_n)
+    # sampled: the model's kNN graph is the sample's, so the map builds its own
+    coords = chunk_coords(model, X if sampled else model.train_embeddings_, params.map_max_n, reuse_knn=not sampled)
     timings["coords_2d"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -173,11 +220,21 @@ def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, mode
     metrics["min_cluster_size_selection"] = model.selection_
     metrics["ids"] = {**model.ids_report_, "previous_model_dir": prev_note}
     metrics["overrides"] = model.overrides_report_
+    metrics["fit_sample_n"] = int(len(rows))
+    if sampled:
+        metrics.update(n_chunks=int(len(chunks)), outlier_share_raw=round(float((labels_raw == OUTLIER).mean()), 6),
+                       outlier_share=round(float((labels == OUTLIER).mean()), 6),
+                       fit_sample={"n_chunks": int(len(rows)), "n_articles": int(model.n_groups_),
+                                   "seed": int(params.random_state), "assign_reference_n": int(secs["reference_n"]),
+                                   "rule": "whole articles at random, at most topics.fit_max_n chunks; the other "
+                                           "chunks by a kNN vote among assign_reference_n fitted chunks",
+                                   "keywords": "c-TF-IDF over every chunk of the corpus",
+                                   "npmi_and_stability": "on the fitted sample"})
 
     t = time.perf_counter()
-    at = art.article_topics(chunks, model.labels_, model.label_of, articles, dups,
+    at = art.article_topics(chunks, labels, model.label_of, articles, dups,
                             where_chunks=str(chunks_path), where_dups=str(duplicates_path),
-                            embeddings=model.train_embeddings_)
+                            embeddings=X if sampled else model.train_embeddings_)
     shares_t, time_info = art.shares_over_time(at, articles, params.time_period, model.label_of)
     shares_s = art.shares_per_source(at, articles, model.label_of)
     shares_o = art.shares_per_outlet(at, articles, model.label_of)
@@ -191,26 +248,101 @@ def fit_topics(chunks_path, embeddings_dir, articles_path, duplicates_path, mode
     timings["articles"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    save_model(model, model_dir, chunk_ids=chunks["chunk_id"].tolist(),
-               article_ids=chunks["article_id"].tolist(), positions=chunks["position"].to_numpy(),
-               embedding_meta=emb_meta,
-               extra={"n_articles": int(len(articles))})
+    cids = chunks["chunk_id"].to_numpy()
+    save_model(model, model_dir, chunk_ids=cids[rows].tolist(),
+               article_ids=chunks["article_id"].to_numpy()[rows].tolist(),
+               positions=chunks["position"].to_numpy()[rows], embedding_meta=emb_meta,
+               extra={"n_articles": int(len(articles)), "n_chunks_corpus": int(len(chunks)),
+                      "fit_sample_n": int(len(rows))})
     outputs = {
         "model": model_dir,
         "topics": write_parquet(data_dir / "topics.parquet", pd.DataFrame({
-            "chunk_id": chunks["chunk_id"].to_numpy(), "topic_raw": model.labels_raw_.astype("int64"),
-            "topic": model.labels_.astype("int64"), "probability": model.probabilities_.astype("float64")})),
+            "chunk_id": cids, "topic_raw": np.asarray(labels_raw, dtype="int64"),
+            "topic": np.asarray(labels, dtype="int64"), "probability": np.asarray(prob, dtype="float64")})),
         "article_topics": write_parquet(data_dir / "article_topics.parquet", at),
         "chunk_coords": write_parquet(data_dir / "chunk_coords.parquet", pd.DataFrame({
-            "chunk_id": chunks["chunk_id"].to_numpy(), "x": coords[:, 0].astype("float64"),
-            "y": coords[:, 1].astype("float64")})),
+            "chunk_id": cids, "x": coords[:, 0].astype("float64"), "y": coords[:, 1].astype("float64")})),
         "shares_time": write_parquet(data_dir / "topic_shares_time.parquet", shares_t),
         "shares_source": write_parquet(data_dir / "topic_shares_source.parquet", shares_s),
         "shares_outlet": write_parquet(data_dir / "topic_shares_outlet.parquet", shares_o),
-        "topics_csv": write_text(reports_dir / "topics.csv", topic_table(model, chunks).to_csv(index=False)),
+        "topics_csv": write_text(reports_dir / "topics.csv",
+                                 topic_table(model, chunks, labels, rows, text_of).to_csv(index=False)),
         "metrics": write_json(reports_dir / "topics_metrics.json", metrics),
     }
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return {"metrics": metrics, "timings": {k: round(v, 3) for k, v in timings.items()},
             "outputs": {k: str(v) for k, v in outputs.items()}}
+
+
+def _count_rows(path) -> int:
+    import pyarrow.parquet as pq
+
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: file not found")
+    try:
+        return int(pq.ParquetFile(p).metadata.num_rows)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is a bad input file
+        raise InputError(f"{p}: not a readable Parquet file ({type(exc).__name__})") from None
+
+
+def _texts_of(chunks_path, wanted) -> "callable":
+    """``text_of(row)`` for the few rows a report shows, read from the chunks file in one pass."""
+    from .scale import read_parquet_rows
+
+    want = np.unique(np.asarray(wanted, dtype=np.int64))
+    got = dict(zip(want.tolist(), read_parquet_rows(chunks_path, want, "text") if len(want) else []))
+    return lambda r: got[int(r)]
+
+
+def _fit_sample(model, chunks_path, X, aids, params: TopicsParams, timings: dict):
+    """Fit ``model`` on whole articles holding at most ``fit_max_n`` chunks, assign every other chunk
+    in batches, then give the model corpus-wide sizes, keywords and labels. Returns
+    ``(rows, topic_raw, topic, probability, info)`` per chunk."""
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    from . import ctfidf
+    from .groups import Groups
+    from .overrides import apply_renames
+    from .scale import fit_sample_assign
+
+    grp = Groups.from_labels(aids)
+    rows = grp.subsample(params.fit_max_n, params.random_state)
+    _log(f"{len(aids)} chunks > topics.fit_max_n={params.fit_max_n}: fitting on {len(rows)} chunks of "
+         f"whole articles, assigning the rest in batches of {ASSIGN_BATCH}")
+    with tempfile.TemporaryDirectory(prefix="topicstance-assign-") as tmp:
+        res = fit_sample_assign(model, X, chunks_path, Path(tmp) / "assign.parquet", rows=rows,
+                                groups=aids[rows].tolist(), reference_size=params.assign_reference_n,
+                                batch_size=ASSIGN_BATCH, seed=params.random_state, reassign_outliers=True)
+        tab = pq.read_table(Path(tmp) / "assign.parquet", columns=["topic_raw", "topic", "probability"])
+        raw = tab.column("topic_raw").to_numpy()
+        topic = tab.column("topic").to_numpy()
+        prob = tab.column("probability").to_numpy()
+    timings.update({f"fit_{k}": v for k, v in res.seconds.items()})
+    # corpus-wide sizes and keywords from the streamed assignments
+    t = time.perf_counter()
+    ids = np.asarray(model.topic_ids_, dtype=np.int64)
+    model.sizes_ = np.array([(topic == i).sum() for i in ids], dtype=np.int64)
+    vec, vocab = model.vectorizer_, model.vocabulary_
+    if vec is not None and len(ids):
+        pf = pq.ParquetFile(chunks_path)
+
+        def batches():
+            s = 0
+            for b in pf.iter_batches(batch_size=TEXT_BATCH, columns=["text"]):
+                texts = b.column(0).to_pylist()
+                yield texts, topic[s:s + len(texts)]
+                s += len(texts)
+        counts = ctfidf.streamed_class_counts(vec, batches(), ids, len(vocab))
+        kw, labels_txt = ctfidf.keywords_and_labels(ctfidf.tfidf_from_counts(counts), vocab, ids,
+                                                    model.top_n_words, model.label_words)
+        model.keywords_ = kw
+        model.topic_labels_, _ = apply_renames(labels_txt, model.overrides if model.overrides is not None
+                                               else load_overrides(None))
+    timings["keywords_corpus"] = time.perf_counter() - t
+    return rows, raw, topic, prob, {"reference_n": res.reference_size}
+
+
