@@ -208,7 +208,7 @@ class StanceParams:
     C: Union[float, str] = "auto"
     class_weight: str = "balanced-per-target"
     cv_folds: int = 5
-    cv_repeats: int = 3
+    cv_repeats: int = 1
     n_bootstrap: int = 1000
     learning_curve_k: tuple = (8, 16, 32, 64, 100)
     random_state: int = 42
