@@ -67,13 +67,7 @@ def similarity_lookup(article_ids, X: np.ndarray, topic: np.ndarray):
     g = Groups.from_labels(aids)
     A = g.vectors(X)
     ids, C, _ = centroids(X, np.asarray(topic, dtype=np.int64))
-    row_of = {a: int(c) for a, c in zip(aids, g.codes)}
-    col_of = {int(t): i for i, t in enumerate(ids)}
-
-    def for_article(aid):
-        r = row_of[str(aid)]
-        return lambda t: float(A[r] @ C[col_of[t]]) if t in col_of else -2.0
-    return for_article
+    return _scorer(aids, g.codes, A, ids, C)
 
 
 def _per_article(ch: pd.DataFrame, embeddings) -> dict[str, tuple[int, dict]]:
@@ -122,13 +116,7 @@ def _tie_lookup(ch: pd.DataFrame, topic: np.ndarray, X, rows: np.ndarray):
     aids = ch["article_id"].to_numpy(dtype=object)[rows]
     g = Groups.from_labels(aids)
     A = unit_rows(group_sums(_Take(X, rows), g.codes, g.n_groups))
-    row_of = {a: int(c) for a, c in zip(aids, g.codes)}
-    col_of = {int(t): i for i, t in enumerate(ids)}
-
-    def for_article(aid):
-        r = row_of[str(aid)]
-        return lambda t: float(A[r] @ C[col_of[t]]) if t in col_of else -2.0
-    return for_article
+    return _scorer(aids, g.codes, A, ids, C)
 
 
 class _Take:
@@ -289,3 +277,15 @@ def shares_by(at: pd.DataFrame, articles: pd.DataFrame, by, label_of=None, perio
         names = dict(zip(at["topic"].astype(int), at["topic_label"]))
         label_of = lambda t: names.get(int(t), str(t))  # noqa: E731
     return _grouped_shares(at, _keys(articles, list(by), period), label_of)
+
+
+def _scorer(aids, codes, A, ids, C):
+    """``aid -> (topic -> cosine of the article's mean vector to the topic's centroid)``; -2 for a
+    topic without a centroid."""
+    row_of = {str(a): int(c) for a, c in zip(aids, codes)}
+    col_of = {int(t): i for i, t in enumerate(ids)}
+
+    def for_article(aid):
+        r = row_of[str(aid)]
+        return lambda t: float(A[r] @ C[col_of[t]]) if t in col_of else -2.0
+    return for_article
