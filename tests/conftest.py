@@ -19,12 +19,16 @@ SEEDS = ROOT / "seeds" / "corpus"
 SHARED = ROOT.parent / "shared"
 
 
+def missing_input(msg: str):
+    """A test input that is not there: a failure under ``CI=true``, else a skip."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(msg)
+    pytest.skip(msg)
+
+
 def require(path: Path, how: str = "run `make repro` first"):
     if not path.exists():
-        msg = f"missing pipeline output {path} ({how})"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
+        missing_input(f"missing pipeline output {path} ({how})")
     return path
 
 

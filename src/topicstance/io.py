@@ -199,17 +199,27 @@ def check_file(path: str | Path, owner: Owner | None = None) -> None:
                           "move it away or give another output path")
 
 
-def check_folder(path: str | Path, owner: Owner | None = None) -> None:
-    """Refuse (OutputError) when the current owner may not replace the folder ``path``."""
+def _existing_output_folder(path: str | Path, owner: Owner | None):
+    """``(owner, path, shown)`` of an output folder that exists and must be checked; None when there is
+    no current owner or nothing there yet. Refuses an input, and a file where a folder is wanted."""
     w = owner or _OWNER.get()
     if w is None:
-        return
+        return None
     p, shown = _abs(path), os.fspath(path)
     _check_not_input(p, shown, w, is_dir=True)
     if not p.exists():
-        return
+        return None
     if not p.is_dir():
         raise OutputError(f"{shown}: is a file, not a folder; give an empty or new folder")
+    return w, p, shown
+
+
+def check_folder(path: str | Path, owner: Owner | None = None) -> None:
+    """Refuse (OutputError) when the current owner may not replace the folder ``path``."""
+    found = _existing_output_folder(path, owner)
+    if found is None:
+        return
+    w, p, shown = found
     foreign = _foreign(p, w.name)
     if foreign:
         raise OutputError(f"{shown}: holds {_names(foreign)}, which topicstance {w.name} did not write; "
@@ -219,15 +229,10 @@ def check_folder(path: str | Path, owner: Owner | None = None) -> None:
 def check_tree(path: str | Path, owner: Owner | None = None) -> None:
     """Refuse when the folder ``path`` holds, at any depth, a file the current owner did not write
     (``topicstance run --out DIR`` writes a whole tree of its own)."""
-    w = owner or _OWNER.get()
-    if w is None:
+    found = _existing_output_folder(path, owner)
+    if found is None:
         return
-    p, shown = _abs(path), os.fspath(path)
-    _check_not_input(p, shown, w, is_dir=True)
-    if not p.exists():
-        return
-    if not p.is_dir():
-        raise OutputError(f"{shown}: is a file, not a folder; give an empty or new folder")
+    w, p, shown = found
     foreign: list[str] = []
     for d, dirs, files in os.walk(p):
         d = Path(d)

@@ -4,12 +4,13 @@ Under ``CI=true`` missing parts fail the tests that need them; elsewhere they sk
 """
 from __future__ import annotations
 
-import os
 
 import pytest
 
 from topicstance.embed.packaged import MPNET
 from topicstance.errors import ParamsError
+
+from tests.conftest import missing_input
 
 
 @pytest.fixture(scope="session")
@@ -23,10 +24,7 @@ def mpnet_parts():
         missing = [p for p in parts if not p.is_file()]
         why = f"missing {missing[0]}" if missing else ""
     if why:
-        msg = f"all-mpnet-base-v2 parts not installed ({why}; make install, or {MPNET.reinstall})"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
+        missing_input(f"all-mpnet-base-v2 parts not installed ({why}; make install, or {MPNET.reinstall})")
     return parts
 
 

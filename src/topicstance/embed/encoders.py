@@ -40,7 +40,7 @@ def _module_class():
     from torch import nn
 
     class Layer(nn.Module):
-        def __init__(self, H: int, F: int, heads: int, eps: float, names: dict):
+        def __init__(self, H: int, F: int, heads: int, eps: float):
             super().__init__()
             self.heads, self.hd = heads, H // heads
             self.q, self.k, self.v, self.o = (nn.Linear(H, H) for _ in range(4))
@@ -76,7 +76,7 @@ def _module_class():
                 self.buckets = int(cfg.get("relative_attention_num_buckets", 32))
                 self.rel = nn.Embedding(self.buckets, cfg["num_attention_heads"])
             self.ln = nn.LayerNorm(H, eps=eps)
-            self.layers = nn.ModuleList(Layer(H, F, cfg["num_attention_heads"], eps, {}) for _ in range(n))
+            self.layers = nn.ModuleList(Layer(H, F, cfg["num_attention_heads"], eps) for _ in range(n))
 
         def _relative_bias(self, L: int):
             """MPNet's bucketed relative-position bias, (1, heads, L, L)."""

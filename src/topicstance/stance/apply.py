@@ -60,21 +60,18 @@ def batch_embeddings(clf, texts: list[str], source, rows: np.ndarray, stats: dic
         return None
     vecs, where, meta = source
     r = where[rows]
-    given = np.zeros((len(r), vecs.shape[1]), dtype=np.float32)
     have = r >= 0
+    out = np.zeros((len(r), clf.embedding_dim_), dtype=np.float32)
     if have.any():
-        order = np.argsort(r[have], kind="stable")  # read the memory map in file order
-        idx = np.nonzero(have)[0][order]
-        given[idx] = np.asarray(vecs[r[idx]], dtype=np.float32)
+        idx = np.nonzero(have)[0][np.argsort(r[have], kind="stable")]  # read the memory map in file order
+        out[idx] = clf.frozen_embeddings([texts[i] for i in idx], given=np.asarray(vecs[r[idx]], dtype=np.float32),
+                                         given_sha256=meta.get("weights_sha256"))
     if (~have).any():
-        from ..embed.encoder import Embedder
-
-        emb = Embedder(model=meta["model"], precision=clf.precision, cache_dir=clf.cache_dir, show_progress=False)
-        given[~have] = emb.encode([t for t, h in zip(texts, have) if not h])
-        emb.cache.close()
+        miss = np.nonzero(~have)[0]
+        out[miss] = clf.frozen_embeddings([texts[i] for i in miss])
     stats["embeddings_reused"] += int(have.sum())
-    stats["embeddings_encoded"] += int((~have).sum()) + len(texts) * (len(clf.models) - 1)
-    return clf.frozen_embeddings(texts, given=given, given_sha256=meta.get("weights_sha256"))
+    stats["embeddings_encoded"] += int((~have).sum()) * len(clf.models) + int(have.sum()) * (len(clf.models) - 1)
+    return out
 
 
 def chunk_embeddings(clf, chunks: pd.DataFrame, embeddings_dir) -> tuple[np.ndarray | None, dict]:
