@@ -97,6 +97,18 @@ def test_estimator_defaults_are_the_params_defaults():
     assert checked >= 30
 
 
+def test_prevalence_estimator_defaults_are_the_prevalence_params_defaults():
+    from topicstance.params import PrevalenceParams
+    from topicstance.stance.prevalence import StancePrevalence
+
+    defaults, section = _defaults(StancePrevalence), PrevalenceParams()
+    assert defaults  # every constructor parameter has a default, and each is prevalence's own
+    for name, default in defaults.items():
+        assert hasattr(section, name), name
+        assert default == getattr(section, name), (name, default, getattr(section, name))
+    assert StancePrevalence().sources == ("seed",)
+
+
 def test_one_list_of_stance_methods():
     from topicstance.cli import build_parser
     from topicstance.stance import METHODS

@@ -314,7 +314,7 @@ def test_shares_reads_a_saved_correction_and_names_a_missing_column(tmp_path, pa
     rng = np.random.default_rng(1)
     y = np.repeat(["FAVOR", "AGAINST", "NONE"], 60)
     P = rng.dirichlet([1, 1, 1], size=len(y))
-    StancePrevalence(n_bootstrap=100).fit(np.concatenate([y, y]), np.concatenate([P, P]),
+    StancePrevalence(n_bootstrap=100, sources=()).fit(np.concatenate([y, y]), np.concatenate([P, P]),
                                           ["Russia"] * len(y) + ["Ukraine"] * len(y)).save(tmp_path / "corr")
     data = _applied_data_dir(tmp_path / "data", rng)
     assert run("shares", data, "--by", "all", "source", "--correction", tmp_path / "corr", "--sources",

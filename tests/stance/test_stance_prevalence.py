@@ -40,7 +40,7 @@ def sampled_rows(rng, counts, rates=M):
 
 def fitted(counts=(200, 200, 200), rates=M, **kw):
     labels, P = exact_rows(counts, rates)
-    return StancePrevalence(n_bootstrap=200, **kw).fit(labels, P, ["Russia"] * len(labels))
+    return StancePrevalence(n_bootstrap=200, **{"sources": (), **kw}).fit(labels, P, ["Russia"] * len(labels))
 
 
 def test_acc_and_pacc_recover_a_known_prevalence_that_cc_gets_wrong():
@@ -57,7 +57,7 @@ def test_rate_matrices_are_the_ones_quapy_computes_and_the_simplex_solution_is_q
 
     rng = np.random.default_rng(3)
     labels, P = sampled_rows(rng, (50, 80, 200))
-    est = StancePrevalence(n_bootstrap=100).fit(labels, P, ["Russia"] * len(labels))
+    est = StancePrevalence(n_bootstrap=100, sources=()).fit(labels, P, ["Russia"] * len(labels))
     pred = np.array(CLASSES)[P.argmax(1)]
     assert np.allclose(est.rates_["Russia"], ACC.getPteCondEstim(list(CLASSES), labels, pred))
     assert np.allclose(est.soft_rates_["Russia"], PACC.getPteCondEstim(list(CLASSES), labels, P))
@@ -111,7 +111,7 @@ def test_a_target_without_labelled_rows_gets_only_the_raw_shares():
 
 def test_a_class_without_labels_is_flagged():
     labels, P = exact_rows((200, 0, 200), np.array([[0.8, 0.1, 0.05], [0.05, 0.5, 0.05], [0.15, 0.4, 0.9]]))
-    est = StancePrevalence(n_bootstrap=100).fit(labels, P, ["Ukraine"] * len(labels))
+    est = StancePrevalence(n_bootstrap=100, sources=()).fit(labels, P, ["Ukraine"] * len(labels))
     assert np.allclose(est.rates_["Ukraine"][:, 1], [0, 1, 0])  # identity column for AGAINST
     assert "class_unlabelled" in est.shares(P, "Ukraine")["flags"]
 
@@ -131,7 +131,7 @@ def two_sources(counts_news=(200, 200, 200), counts_other=(400, 400, 400)):
 def test_the_correction_from_the_texts_own_source_recovers_what_the_pooled_one_misses():
     labels, P, src = two_sources()
     _, group = exact_rows((100, 600, 300), M)  # news texts, true shares 0.1, 0.6, 0.3
-    pooled = StancePrevalence(n_bootstrap=100).fit(labels, P, ["Russia"] * len(labels), sources=src)
+    pooled = StancePrevalence(n_bootstrap=100, sources=()).fit(labels, P, ["Russia"] * len(labels), sources=src)
     own = StancePrevalence(n_bootstrap=100, sources=("news",), prior_rows=0.0).fit(
         labels, P, ["Russia"] * len(labels), sources=src)
     true = np.array([0.1, 0.6, 0.3])
@@ -153,7 +153,7 @@ def test_intervals_cover_the_true_share_of_random_groups():
     hits = []
     for trial in range(40):
         labels, P = sampled_rows(rng, (150, 150, 150))
-        est = StancePrevalence(n_bootstrap=200, random_state=trial).fit(labels, P, ["Russia"] * len(labels))
+        est = StancePrevalence(n_bootstrap=200, random_state=trial, sources=()).fit(labels, P, ["Russia"] * len(labels))
         counts = rng.multinomial(120, rng.dirichlet([1, 1, 1]))
         truth, Pg = sampled_rows(rng, counts)
         r = est.shares(Pg, "Russia")

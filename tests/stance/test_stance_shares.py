@@ -36,7 +36,7 @@ def test_a_chunk_overlapping_a_training_paragraph_is_seen_and_its_group_flagged(
     assert info["chunks_seen_in_training"] == 1
     y = np.repeat(["FAVOR", "AGAINST", "NONE"], 30)
     P = np.eye(3)[np.repeat(np.arange(3), 30)] * 0.7 + 0.1  # a perfect classifier
-    est = StancePrevalence(n_bootstrap=100, min_units=1).fit(y, P, ["Russia"] * 90)
+    est = StancePrevalence(n_bootstrap=100, min_units=1, sources=()).fit(y, P, ["Russia"] * 90)
     table, _ = shares_table(est, units, ["topic"], "chunk")
     flags = table.drop_duplicates("group").set_index("group")["flags"]
     assert "seen_in_training" in flags["0"] and "seen_in_training" not in flags["1"]

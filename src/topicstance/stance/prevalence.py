@@ -75,6 +75,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ..errors import InputError, ModelFileError, ParamsError
+from ..params import PrevalenceParams
 from . import CLASSES
 from .labels import target_key
 
@@ -209,17 +210,25 @@ def _check_proba(proba, n: int | None = None, name: str = "proba") -> np.ndarray
     return P
 
 
+_P = PrevalenceParams()  # the one source of defaults
+
+
 class StancePrevalence(BaseEstimator):
     """Stance shares of a group with error-corrected estimates, intervals and flags (module docstring).
 
     ``fit(labels, proba, targets, groups)`` takes the out-of-fold predictions of the labelled set;
     ``estimate(proba, target)`` gives the point estimates of one group; ``shares(proba, target,
     clusters)`` adds the bootstrap intervals and the flags.
+
+    Parameters mirror ``prevalence`` in params.yaml and default to its values there
+    (:class:`~topicstance.params.PrevalenceParams`): ``sources`` defaults to ``("seed",)``, so
+    ``fit`` then needs each row's source; ``sources=()`` uses all labelled rows with no prior.
     """
 
-    def __init__(self, method: str = "pacc", solver: str = "simplex", n_bootstrap: int = 1000,
-                 level: float = 0.95, min_units: int = 20, max_condition: float = 10.0, tolerance: float = 0.02,
-                 sources: tuple = (), prior_rows: float = 10.0, random_state: int = 42):
+    def __init__(self, method: str = _P.method, solver: str = _P.solver, n_bootstrap: int = _P.n_bootstrap,
+                 level: float = _P.level, min_units: int = _P.min_units, max_condition: float = _P.max_condition,
+                 tolerance: float = _P.tolerance, sources: tuple = _P.sources, prior_rows: float = _P.prior_rows,
+                 random_state: int = _P.random_state):
         self.method = method
         self.sources = sources
         self.prior_rows = prior_rows
