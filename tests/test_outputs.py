@@ -85,16 +85,50 @@ def test_an_input_is_never_an_output(tmp_path):
     assert f.read_text() == "x"
 
 
-def test_a_model_folder_from_before_markers_is_recognised_by_its_own_manifest(tmp_path):
-    from topicstance.embed.store import write_embeddings
-
-    d = tmp_path / "emb"
+def _legacy_embeddings(d: Path) -> Path:
+    """An embeddings folder as embed wrote it before output markers existed: the three files, no marker."""
     d.mkdir()
     np.save(d / "vectors.npy", np.zeros((1, 2), dtype=np.float32))
     (d / "meta.json").write_text("{}")
     pd.DataFrame({"chunk_id": ["c"]}).to_parquet(d / "chunk_ids.parquet")
-    write_embeddings(d, ["c", "d"], np.ones((2, 2), dtype=np.float32), {})  # legacy layout: replaced
-    assert np.load(d / "vectors.npy").shape == (2, 2) and read_marker(d)["vectors.npy"] == "embed"
+    return d
+
+
+def test_an_embeddings_folder_without_the_marker_is_refused_whatever_its_file_names(tmp_path, capsys, params):
+    from topicstance.embed.store import write_embeddings
+
+    d = _legacy_embeddings(tmp_path / "emb")
+    before = _snapshot(d)
+    with writing("embed"), pytest.raises(OutputError, match=r"emb: holds chunk_ids\.parquet, meta\.json, "
+                                                           r"vectors\.npy, which topicstance embed did not write"):
+        write_embeddings(d, ["c", "d"], np.ones((2, 2), dtype=np.float32), {})
+    chunks = tmp_path / "chunks.parquet"
+    pd.DataFrame({"chunk_id": ["c0"], "article_id": ["a"], "position": [0], "char_start": [0], "char_end": [5],
+                  "n_tokens": [3], "text": ["Hello"]}).to_parquet(chunks)
+    rc = main(["embed", str(chunks), "--out", str(d), "--params", params])
+    _refused(capsys, rc, str(d), "vectors.npy", "give an empty or new folder")
+    assert _snapshot(d) == before and not (d / MARKER).exists()
+
+
+def test_a_model_folder_from_before_markers_is_recognised_by_the_manifest_it_wrote(tmp_path):
+    from topicstance.stance.classifier import StanceClassifier
+
+    from .stance.conftest import make_labels
+
+    lab = make_labels(per_template=1)
+    clf = StanceClassifier(method="tfidf").fit(lab["text"].tolist(), lab["target"].tolist(), lab["stance"].tolist())
+    d = tmp_path / "stance"
+    with writing("stance train"):
+        clf.save(d)
+    (d / MARKER).unlink()  # as saved before markers existed: config.json lists every file
+    with writing("stance train"):
+        clf.save(d)  # its own earlier output, recognised by config.json: replaced
+    assert read_marker(d).get("config.json") == "stance train"
+    (d / MARKER).unlink()
+    (d / "notes.txt").write_text("mine")  # not listed in config.json
+    with writing("stance train"), pytest.raises(OutputError, match=r"stance: holds .* which topicstance stance train did not write"):
+        clf.save(d)
+    assert (d / "notes.txt").read_text() == "mine"
 
 
 # ------------------------------------------------------------------ the issue's repro, through the CLI

@@ -16,8 +16,9 @@ entries. Then:
   folder says this owner wrote it;
 * a folder (the embeddings folder, a model folder) may be replaced whole only
   when it does not exist, is empty, or holds nothing but what its marker says
-  this owner wrote (a folder written before markers existed is recognised by
-  its own manifest, see :func:`recognise_layout`);
+  this owner wrote (a model folder written before markers existed is recognised
+  by the manifest the owner wrote into it, which lists its files, see
+  :func:`recognise_layout`; file names alone never make a folder one's own);
 * an output is never one of the owner's inputs, never inside an input folder,
   and a replaced folder never holds an input.
 
@@ -114,7 +115,8 @@ def writes(owner: str, inputs: tuple[str, ...] = ()):
 
 def recognise_layout(owner: str, test: Callable[[Path, list[str]], bool]) -> None:
     """Register how to recognise a folder ``owner`` wrote before markers existed: ``test(folder,
-    entries)`` is True when the entries are exactly what its own manifest describes."""
+    entries)`` is True when the entries are exactly what the manifest ``owner`` wrote there
+    describes (the files it lists, with its format); never by file names alone."""
     _LAYOUTS[owner] = test
 
 

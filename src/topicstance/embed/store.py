@@ -3,6 +3,12 @@
 Row i of ``vectors.npy`` belongs to row i of ``chunk_ids.parquet`` and of the
 chunks file it was built from. The folder is written under a temporary name
 and renamed into place, so a reader never sees a half-written folder.
+
+``embed`` replaces the folder only when its output marker
+(:data:`topicstance.io.MARKER`) says ``embed`` wrote everything in it. File
+names prove nothing (anyone can name a file ``vectors.npy``), so a folder
+without the marker, such as one written before markers existed, is refused with
+a one-line error: give an empty or new folder, or remove the old one yourself.
 """
 from __future__ import annotations
 
@@ -12,11 +18,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..io import atomic_path, dumps_json, read_json, recognise_layout, writes
+from ..io import atomic_path, dumps_json, read_json, writes
 
 FILES = ("vectors.npy", "chunk_ids.parquet", "meta.json")
-# a folder written before output markers existed: these files and nothing else
-recognise_layout("embed", lambda d, names: set(names) <= set(FILES))
 
 
 @writes("embed")
@@ -36,7 +40,7 @@ def write_embeddings(out_dir: str | Path, chunk_ids: list[str], vectors: np.ndar
 def load_embeddings(path: str | Path, *, mmap: bool = True) -> tuple[list[str], np.ndarray]:
     """Return ``(chunk_ids, vectors)``; the matrix is memory-mapped by default."""
     d = Path(path)
-    for name in ("vectors.npy", "chunk_ids.parquet", "meta.json"):
+    for name in FILES:
         if not (d / name).exists():
             raise InputError(f"{d}: not an embeddings folder (missing {name})")
     ids = pd.read_parquet(d / "chunk_ids.parquet")["chunk_id"].astype(str).tolist()
