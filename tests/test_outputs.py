@@ -287,6 +287,28 @@ def test_topics_fit_refuses_a_models_folder_it_did_not_write(tmp_path, capsys, p
     assert _snapshot(models) == before
 
 
+@pytest.mark.parametrize("command, taken", [
+    ("report", "reports/topic_map.html"),
+    ("report", "reports/figures/stance_by_outlet.png"),  # a figure these (absent) data might not even draw
+    ("package", "models/README.md"),
+    ("package", "models/manifest.json"),
+])
+def test_report_and_package_refuse_a_file_they_did_not_write_before_any_work(tmp_path, capsys, params, command,
+                                                                                taken):
+    """The refusal comes first: data/ and models/ hold no pipeline output at all, so any reading,
+    drawing or hashing before the check would fail on a missing file instead."""
+    (tmp_path / taken).parent.mkdir(parents=True)
+    (tmp_path / taken).write_text("the user's own file\n")
+    _user_folder(tmp_path / "reports")
+    before = _snapshot(tmp_path)
+    rc = main([command, "--data", str(tmp_path / "data"), "--models", str(tmp_path / "models"),
+               "--reports", str(tmp_path / "reports"), "--params", params])
+    _refused(capsys, rc, taken.rsplit("/", 1)[1], f"was not written by topicstance {command}")
+    assert _snapshot(tmp_path) == before
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_dir()) == \
+        sorted({"reports", "reports/sub", *(q.as_posix() for q in Path(taken).parents if q.as_posix() != ".")})
+
+
 def test_marker_is_plain_json_listing_what_was_written(tmp_path, params):
     data = tmp_path / "data"
     assert main(["ingest", str(SEEDS), "--out", str(data), "--report", str(tmp_path / "rep" / "i.json"),

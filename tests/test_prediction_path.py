@@ -93,6 +93,10 @@ def test_run_writes_a_models_folder_that_loads_with_its_card_report_and_map(proj
               "reports/topic_map.html", "reports/figures/topic_map.png", "reports/figures/stance_by_topic.png",
               "reports/run.json"):
         assert (run / f).is_file(), f
+    from topicstance.report.build import report_outputs
+
+    drawn = {p for p in (run / "reports" / "figures").iterdir() if not p.name.startswith(".")}
+    assert drawn and drawn <= set(report_outputs(run / "reports"))  # what report checks up front covers it all
     m = topicstance.load(run / "models")
     rec, = m.predict(["Russia committed brutal crimes and must be condemned on Monday."])
     assert rec["topic"] is not None and set(rec["stance"]) == set(TARGETS)

@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 
 from . import __version__
-from .io import read_json, sha256_file, write_text, writes
-from .manifest import write_manifest
+from .io import check_outputs, read_json, sha256_file, write_text, writes
+from .manifest import MANIFEST, write_manifest
 from .params import Params, to_dict
 
 
@@ -108,8 +108,11 @@ def package_models(models: str | Path, data: str | Path, reports: str | Path, pa
                    params_path: str | Path | None = None, *, labels: str | Path | None = ...,
                    origin: str = "`dvc repro` from `seeds/`") -> dict:
     """The card and the manifest of ``models``; ``labels`` is the stance training table hashed into
-    the manifest (default ``stance.labels``; None when unknown, as for ``topicstance run``)."""
+    the manifest (default ``stance.labels``; None when unknown, as for ``topicstance run``).
+
+    Both outputs are checked with the writer's rules before anything is read or hashed."""
     models, data, reports = Path(models), Path(data), Path(reports)
+    check_outputs(files=[models / "README.md", models / MANIFEST])
     embedding = read_json(data / "embeddings" / "meta.json")
     labels = Path(params.stance.labels) if labels is ... else (Path(labels) if labels else None)
     data_hashes = {"chunks": sha256_file(data / "chunks.parquet"),

@@ -3,6 +3,12 @@
 Reads only precomputed outputs (2-D coordinates from the topics stage, topic
 keywords and hierarchy from models/topics, stance predictions and evaluation
 from the stance stages): nothing is refitted here.
+
+Before it reads anything, :func:`build_report` checks every file it may write
+(:func:`report_outputs`: each figure name it draws, and topic_map.html) with
+the writer's rules (:func:`topicstance.io.check_outputs`), so a file of the
+same name that ``report`` did not write is refused up front, not after the
+figures are drawn.
 """
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..io import write_text, writes
+from ..io import check_outputs, write_text, writes
 from ..params import ReportParams
 from . import figures, views
 from .html_map import build_map_html
@@ -80,10 +86,26 @@ def hierarchy_figure(data_dir: Path, models_dir: Path, path: Path, p: ReportPara
     return figures.dendrogram(merges, leaf_labels, path, p.dpi, leaf_colours=[cols[q] for q in parent], title=title)
 
 
+SHARE_FIGURES = {"topic": "stance_shares_by_topic.png", "source": "stance_shares_by_source.png",
+                 "period": "stance_shares_by_period.png"}
+# every figure build_report may draw into reports/figures/ (which ones it draws depends on the data)
+FIGURES = ("topic_map.png", "topic_keywords.png", "topic_hierarchy.png", "stance_by_topic.png",
+           "stance_confusion.png", "stance_learning_curve.png", "topic_share_time.png", "topic_by_outlet.png",
+           "stance_share_time.png", "stance_by_outlet.png", *SHARE_FIGURES.values())
+MAP_PAGE = "topic_map.html"
+
+
+def report_outputs(reports_dir: str | Path) -> list[Path]:
+    """Every file :func:`build_report` may write under ``reports_dir``."""
+    d = Path(reports_dir)
+    return [d / "figures" / name for name in FIGURES] + [d / MAP_PAGE]
+
+
 @writes("report")
 def build_report(data_dir: str | Path, models_dir: str | Path, reports_dir: str | Path, p: ReportParams,
                  targets: list[str], period: str = "month") -> dict:
     data_dir, models_dir, reports_dir = Path(data_dir), Path(models_dir), Path(reports_dir)
+    check_outputs(files=report_outputs(reports_dir))  # before any work (module doc)
     fig_dir = reports_dir / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
     ttab, meta = _topics_table(models_dir)
@@ -133,8 +155,8 @@ def build_report(data_dir: str | Path, models_dir: str | Path, reports_dir: str 
                       "cy": float(centres.loc[r.id, "y"])})
     html = build_map_html(sample, pd.DataFrame(trows), targets,
                           title=f"topicstance: {len(pts)} chunks, {len(trows)} topics")
-    write_text(reports_dir / "topic_map.html", html)
-    written.append(reports_dir / "topic_map.html")
+    write_text(reports_dir / MAP_PAGE, html)
+    written.append(reports_dir / MAP_PAGE)
     return {"written": [str(w) for w in written], "points_in_page": int(len(sample)), "not_drawn": not_drawn}
 
 
@@ -208,10 +230,6 @@ def _stance_eval_figures(reports_dir: Path, fig_dir: Path, p: ReportParams) -> l
                                       "supported": raw["supported"].astype(bool)}))
         out.append(figures.learning_curve(pd.concat(long), fig_dir / "stance_learning_curve.png", p.dpi))
     return out
-
-
-SHARE_FIGURES = {"topic": "stance_shares_by_topic.png", "source": "stance_shares_by_source.png",
-                 "period": "stance_shares_by_period.png"}
 
 
 def _stance_share_figures(reports_dir: Path, fig_dir: Path, p: ReportParams) -> list[Path]:
