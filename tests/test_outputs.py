@@ -309,6 +309,60 @@ def test_report_and_package_refuse_a_file_they_did_not_write_before_any_work(tmp
         sorted({"reports", "reports/sub", *(q.as_posix() for q in Path(taken).parents if q.as_posix() != ".")})
 
 
+def _shares_inputs(tmp_path: Path) -> tuple[Path, Path]:
+    """A data folder with a stance.parquet (30 chunks of 10 articles, one target) and out-of-fold predictions."""
+    rng = np.random.default_rng(0)
+    data = tmp_path / "data"
+    data.mkdir()
+    P = rng.dirichlet([1, 1, 2], size=30)
+    pd.DataFrame({"chunk_id": [f"c{i}" for i in range(30)], "article_id": [f"a{i // 3}" for i in range(30)],
+                  "target": "Russia", "stance": np.array(["FAVOR", "AGAINST", "NONE"])[P.argmax(1)],
+                  "p_favor": P[:, 0], "p_against": P[:, 1], "p_none": P[:, 2]}).to_parquet(data / "stance.parquet")
+    y = np.repeat(["FAVOR", "AGAINST", "NONE"], 20)
+    Q = np.eye(3)[np.repeat(np.arange(3), 20)] * 0.7 + 0.1
+    cv = tmp_path / "cv_predictions.csv"
+    pd.DataFrame({"target": "Russia", "stance": y, "p_favor": Q[:, 0], "p_against": Q[:, 1],
+                  "p_none": Q[:, 2]}).to_csv(cv, index=False)
+    return data, cv
+
+
+def _shares(data, *args, params):
+    return main(["stance", "shares", str(data), "--by", "all", "--sources", *map(str, args), "--params", params])
+
+
+def test_stance_shares_out_refuses_a_file_it_did_not_write_and_writes_beside_other_files(tmp_path, capsys, params):
+    data, cv = _shares_inputs(tmp_path)
+    work = _user_folder(tmp_path / "work")
+    (work / "taken.csv").write_text("someone else's shares\n")
+    before = _snapshot(work)
+    for d in (data, tmp_path / "no-data"):  # the refusal comes before anything is read
+        rc = _shares(d, "--cv-predictions", cv, "--out", work / "taken.csv", params=params)
+        _refused(capsys, rc, "taken.csv", "was not written by topicstance stance shares")
+        assert _snapshot(work) == before
+    for _ in range(2):  # beside the user's files; the second run rewrites its own output
+        assert _shares(data, "--cv-predictions", cv, "--out", work / "shares.csv", params=params) == 0
+    after = _snapshot(work)
+    assert all(after[k] == v for k, v in before.items()) and len(pd.read_csv(work / "shares.csv")) == 3
+
+
+def test_stance_shares_correction_refuses_a_folder_of_other_files(tmp_path, capsys, params):
+    data, cv = _shares_inputs(tmp_path)
+    corr = _user_folder(tmp_path / "corr")
+    before = _snapshot(corr)
+    for d in (data, tmp_path / "no-data"):  # the refusal comes before anything is read or fitted
+        rc = _shares(d, "--cv-predictions", cv, "--correction", corr, "--out", tmp_path / "s.csv", params=params)
+        _refused(capsys, rc, str(corr), "notes.txt", "topicstance stance shares did not write",
+                 "give an empty or new folder")
+        assert _snapshot(corr) == before and not (tmp_path / "s.csv").exists()
+    own = tmp_path / "own-corr"
+    for _ in range(2):  # a new folder, then its own earlier output, replaced
+        assert _shares(data, "--cv-predictions", cv, "--correction", own, params=params) == 0
+    assert read_marker(own).get("correction.json") == "stance shares"
+    capsys.readouterr()
+    assert _shares(data, "--correction", own, "--out", own / "shares.csv", params=params) == 2  # read: an input
+    assert "inside the input folder" in capsys.readouterr().err
+
+
 def test_marker_is_plain_json_listing_what_was_written(tmp_path, params):
     data = tmp_path / "data"
     assert main(["ingest", str(SEEDS), "--out", str(data), "--report", str(tmp_path / "rep" / "i.json"),

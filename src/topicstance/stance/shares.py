@@ -211,12 +211,23 @@ def run_shares(data_dir, by: list[str], out: str | Path | None, params, *, corre
     """The ``stance shares`` command: fit (and save) or load the correction, then the table.
 
     ``model`` (the stance model that wrote ``stance.parquet``) gives the exact units it was
-    trained on; without it the correction's labelled units stand in for them.
+    trained on; without it the correction's labelled units stand in for them. ``out`` and, when it
+    is written (with ``cv_predictions``), the ``correction`` folder are checked with the writer's
+    rules before anything is read; a correction that is read is an input.
     """
+    from ..io import writing
+
+    with writing("stance shares", [data_dir, cv_predictions, model, None if cv_predictions else correction]):
+        return _run_shares(data_dir, by, out, params, correction=correction, cv_predictions=cv_predictions,
+                           model=model)
+
+
+def _run_shares(data_dir, by, out, params, *, correction, cv_predictions, model) -> tuple[pd.DataFrame, dict]:
     from dataclasses import asdict
 
-    from ..io import sha256_file, write_parquet, write_text
+    from ..io import check_outputs, sha256_file, write_parquet, write_text
 
+    check_outputs(files=[out], folders=[correction] if cv_predictions is not None else [])
     p = params.prevalence
     if cv_predictions is not None:
         cv = read_cv_predictions(cv_predictions)
