@@ -59,6 +59,45 @@ def test_numba_cache_is_set_only_when_the_user_has_not(monkeypatch):
     assert ensure_numba_cache() == str(ROOT / ".cache" / "numba") == os.environ["NUMBA_CACHE_DIR"]
 
 
+WATCH_UMAP_IMPORT = """
+import json, os, sys
+
+class Watch:  # reports NUMBA_CACHE_DIR at the moment umap is about to be imported, then stops
+    def find_spec(self, name, path=None, target=None):
+        if name == "umap":
+            print(json.dumps({"at_umap_import": os.environ.get("NUMBA_CACHE_DIR"), "after_import": after,
+                              "import_changed": changed, "numba_loaded_before": "numba" in sys.modules}))
+            sys.stdout.flush()
+            os._exit(0)
+        return None
+
+sys.meta_path.insert(0, Watch())
+import numpy, pandas, scipy, sklearn  # scikit-learn sets KMP_* variables of its own
+before = dict(os.environ)
+import topicstance, topicstance.topics, topicstance.topics.model, topicstance.topics.components
+after = os.environ.get("NUMBA_CACHE_DIR")
+changed = sorted(k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k))
+from topicstance.topics.components import UMAPReducer
+UMAPReducer(n_neighbors=3).fit(numpy.random.default_rng(0).random((12, 4)))
+print(json.dumps({"error": "umap was never imported"}))
+"""
+
+
+@pytest.mark.parametrize("users", [None, "mine"])
+def test_numba_cache_dir_is_set_just_before_umap_is_imported_and_only_when_unset(users, tmp_path):
+    """A fresh interpreter, so the import order is the real one."""
+    env = {} if users is None else {"NUMBA_CACHE_DIR": str(tmp_path / users)}
+    got = json.loads(_py(WATCH_UMAP_IMPORT, **env))
+    assert got.get("error") is None, got
+    assert got["import_changed"] == []  # import topicstance (and its topics modules) sets nothing
+    if users is None:
+        assert got["after_import"] is None
+        assert got["at_umap_import"] == str(ROOT / ".cache" / "numba")  # the project's cache (cwd is the project)
+    else:
+        assert got["after_import"] == got["at_umap_import"] == str(tmp_path / "mine")  # the user's own, kept
+    assert got["numba_loaded_before"] is False  # numba reads NUMBA_CACHE_DIR when it is imported, after this
+
+
 @pytest.mark.parametrize("how", ["omp", "torch"])
 def test_the_encoder_keeps_the_users_thread_count(how, tmp_path):
     setup = "import torch; torch.set_num_threads(1); " if how == "torch" else "import torch; "
@@ -119,6 +158,21 @@ def test_an_unavailable_cuda_device_is_a_one_line_error(tmp_path):
     err = r.stderr.strip()
     assert r.returncode == 2 and "\n" not in err and "embed.device" in err and "cuda" in err
     assert not (tmp_path / "emb").exists()
+
+
+def test_auto_device_resolves_to_cuda_when_torch_sees_a_gpu(monkeypatch):
+    """Only the resolved name is checked: nothing runs on CUDA (these machines have none)."""
+    import torch
+
+    from topicstance.embed.encoder import Embedder
+    from topicstance.embed.model import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto") == "cuda" and resolve_device("cuda") == "cuda"
+    assert resolve_device("cpu") == "cpu"  # cpu forces the CPU
+    assert Embedder(device="auto").device_ == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == "cpu"
 
 
 def test_every_dvc_stage_runs_through_the_launcher():
