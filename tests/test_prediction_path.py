@@ -116,3 +116,39 @@ def test_predict_on_a_topics_only_run_gives_topics_and_says_once_there_is_no_sta
     assert err.count("no stance model") == 1, err
     recs = json.loads((root / "few.json").read_text())
     assert [r["stance"] for r in recs] == [{}, {}, {}] and recs[0]["topic"] is not None and recs[2]["n_chunks"] == 0
+
+
+def test_predict_reads_a_table_with_the_column_map_the_models_were_built_with(project, tmp_path, capsys):
+    """A models folder built from a corpus table whose text column is ``body`` and id column ``link``
+    (their manifest says so): ``predict`` reads such a table as ``ingest`` did, and the flags win."""
+    import shutil
+
+    import topicstance
+
+    root, _ = project
+    models = tmp_path / "models"
+    shutil.copytree(root / "run" / "models", models)
+    man = json.loads((models / "manifest.json").read_text())
+    man["params"]["ingest"].update(text_column="body", id_column="link")
+    (models / "manifest.json").write_text(json.dumps(man))  # the manifest lists every file but itself
+    texts = ["Russia committed brutal crimes and must be condemned on Monday.",
+             "Ukraine deserves praise for its courage, officials said."]
+    want = topicstance.load(models).predict(texts)
+    pd.DataFrame({"link": ["u1", "u2"], "body": texts}).to_csv(tmp_path / "own.csv", index=False)
+    assert main(["predict", str(tmp_path / "own.csv"), "--models", str(models), "--out", str(tmp_path / "a.json")]) == 0
+    got = json.loads((tmp_path / "a.json").read_text())
+    assert [r["id"] for r in got] == ["u1", "u2"]
+    assert [(r["topic"], r["stance"]) for r in got] == [(r["topic"], r["stance"]) for r in want]
+
+    pd.DataFrame({"key": ["k1"], "content": [texts[1]]}).to_json(tmp_path / "other.jsonl", orient="records",
+                                                                 lines=True)
+    assert main(["predict", str(tmp_path / "other.jsonl"), "--models", str(models), "--text-col", "content",
+                 "--id-col", "key", "--out", str(tmp_path / "b.json")]) == 0
+    got = json.loads((tmp_path / "b.json").read_text())
+    assert [(r["id"], r["stance"]) for r in got] == [("k1", want[1]["stance"])]
+
+    capsys.readouterr()
+    assert main(["predict", str(tmp_path / "other.jsonl"), "--models", str(models), "--out",
+                 str(tmp_path / "c.json")]) == 2  # the map names a column this table lacks
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "other.jsonl" in err and "'body'" in err

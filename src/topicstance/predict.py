@@ -66,6 +66,19 @@ class Models:
         return self.manifest["params"]
 
     @property
+    def ingest(self):
+        """The ``ingest`` params the models were built with (:class:`~topicstance.params.IngestParams`):
+        among them the column map a table input is read with, the corpus's own column names. A key the
+        manifest lacks (written before it existed) takes its default."""
+        import dataclasses
+
+        from .params import IngestParams
+
+        raw = self.params.get("ingest") or {}
+        known = {f.name for f in dataclasses.fields(IngestParams)}
+        return IngestParams(**{k: v for k, v in raw.items() if k in known})
+
+    @property
     def targets(self) -> list[str]:
         return list(self.params["stance"]["targets"])
 

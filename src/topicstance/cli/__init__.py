@@ -103,11 +103,16 @@ def add_column_args(p: argparse.ArgumentParser, which: tuple[str, ...] = ("text"
                        help=f"the table column holding the {name} (default: ingest.{name}_column, '{name}')")
 
 
+def column_overrides(args) -> dict[str, str]:
+    """The column names given on the command line, as ``ingest`` params (``{"text_column": "body"}``)."""
+    return {f"{k}_column": getattr(args, f"{k}_col") for k in COLUMN_FLAGS if getattr(args, f"{k}_col", None)}
+
+
 def with_columns(params, args):
     """``params`` with the command line's column names in ``ingest``."""
     import dataclasses
 
-    given = {f"{k}_column": getattr(args, f"{k}_col") for k in COLUMN_FLAGS if getattr(args, f"{k}_col", None)}
+    given = column_overrides(args)
     return dataclasses.replace(params, ingest=dataclasses.replace(params.ingest, **given)) if given else params
 
 

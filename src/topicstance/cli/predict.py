@@ -1,13 +1,14 @@
 """``topicstance predict [FILE ... | -] --models models --format json|csv``"""
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import warnings
 from pathlib import Path
 
 from ..errors import InputError
-from . import add_column_args
+from . import add_column_args, column_overrides
 
 
 def add_parser(sub) -> None:
@@ -18,12 +19,13 @@ def add_parser(sub) -> None:
     p.add_argument("--format", choices=["json", "csv"], default="json")
     p.add_argument("--details", action="store_true", help="include per-chunk results (json only)")
     p.add_argument("--out", default="-", help="output file (default: stdout)")
-    add_column_args(p, ("text", "id"))
+    add_column_args(p, ("text", "id"))  # default: the models' own ingest.text_column / ingest.id_column
     p.set_defaults(func=run, inputs=("inputs", "models"))
 
 
 def read_inputs(inputs: list[str], columns: dict | None = None) -> list[tuple[str, str]]:
-    """(id, text) in input order; tables are read by :func:`topicstance.tables.read_table`."""
+    """(id, text) in input order; tables are read by :func:`topicstance.tables.read_table` with
+    the column map ``columns`` (``{"text": ..., "id": ...}``), as ``ingest`` reads a corpus table."""
     from ..tables import SUFFIXES, read_table
 
     rows: list[tuple[str, str]] = []
@@ -61,12 +63,17 @@ def run(args) -> int:
     from ..predict import load
 
     check_outputs(files=[args.out])
-    rows = read_inputs(args.inputs, {"text": args.text_col or "text", "id": args.id_col or "id"})
+    for inp in args.inputs:
+        if inp != "-" and not Path(inp).exists():
+            raise InputError(f"{inp}: file not found")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         models = load(args.models)
     for w in caught:  # one line each: a model from another version, or no stance model
         print(f"topicstance: note: {w.message}", file=sys.stderr)
+    # a table's columns: the map the models' corpus was read with (their ingest params), then the flags
+    ingest = dataclasses.replace(models.ingest, **column_overrides(args))
+    rows = read_inputs(args.inputs, {"text": ingest.text_column, "id": ingest.id_column})
     recs = models.predict([t for _, t in rows], details=args.details)
     for (rid, _), r in zip(rows, recs):
         r["id"] = rid
