@@ -43,3 +43,20 @@ def test_ward_weighs_by_size():
     means = np.array([[0.0, 0.0], [1.0, 0.0], [0.45, 0.0]])
     m = ward_tree(means, np.array([100, 100, 2]))
     assert sorted(m[0, :2].astype(int).tolist()) == [0, 2]
+
+
+def test_ward_tree_equals_scipy_on_the_points_each_topic_stands_for():
+    # a topic of size s at mean mu is s identical points: SciPy's Ward over the expanded points
+    # merges the copies at distance 0 first, then makes exactly the topics' merges
+    from scipy.cluster.hierarchy import linkage
+
+    rng = np.random.default_rng(3)
+    means = rng.normal(size=(40, 6))
+    sizes = rng.integers(1, 5, size=40)
+    expanded = np.repeat(means, sizes, axis=0)
+    ref = linkage(expanded, method="ward")
+    ref = ref[ref[:, 2] > 1e-12]
+    ours = ward_tree(means, sizes)
+    assert len(ours) == len(ref) == 39
+    np.testing.assert_allclose(ours[:, 2], ref[:, 2], rtol=1e-8)
+    np.testing.assert_array_equal(ours[:, 3], ref[:, 3])

@@ -31,3 +31,16 @@ def test_centroids_are_unit_means_of_each_topic():
     assert np.allclose(np.linalg.norm(C, axis=1), 1.0)
     m = X[:2].mean(0)
     assert np.allclose(C[0], m / np.linalg.norm(m), atol=1e-6)
+
+
+def test_reassign_in_blocks_equals_one_block(monkeypatch):
+    from topicstance.topics import outliers
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(300, 6)).astype(np.float32)
+    labels = rng.integers(-1, 4, size=300)
+    whole = outliers.reassign(X, labels, 0.1)
+    monkeypatch.setattr(outliers, "REASSIGN_BLOCK", 7)
+    blocked = outliers.reassign(X, labels, 0.1)
+    np.testing.assert_array_equal(whole[0], blocked[0])
+    np.testing.assert_allclose(whole[1], blocked[1], rtol=1e-6)

@@ -36,6 +36,9 @@ def _save(fig, path: Path, dpi: int) -> Path:
     return path
 
 
+MAP_LABELS = 40  # labels drawn on the topic map, largest topics first
+
+
 def _spread_labels(ax, xy: np.ndarray, texts: list[str], colours: list[str], fontsize: int = 9):
     """Place labels at their anchors, then push overlapping boxes apart (a few relaxation passes)."""
     fig = ax.figure
@@ -66,8 +69,10 @@ def _spread_labels(ax, xy: np.ndarray, texts: list[str], colours: list[str], fon
     return handles
 
 
-def topic_map(coords: pd.DataFrame, topics: pd.DataFrame, path: Path, dpi: int = 150) -> Path:
-    """coords: x, y, topic. topics: id, label."""
+def topic_map(coords: pd.DataFrame, topics: pd.DataFrame, path: Path, dpi: int = 150,
+              max_labels: int = MAP_LABELS) -> Path:
+    """coords: x, y, topic. topics: id, label. The ``max_labels`` largest topics carry their label
+    (labels of thousands of topics would cover the map and take the label placement minutes)."""
     plt = _plt()
     cols = topic_colours(sorted(set(coords["topic"]) | set(topics["id"])))
     fig, ax = plt.subplots(figsize=(11, 8))
@@ -76,16 +81,17 @@ def topic_map(coords: pd.DataFrame, topics: pd.DataFrame, path: Path, dpi: int =
     inl = coords[coords["topic"] >= 0]
     ax.scatter(inl["x"], inl["y"], s=9, c=[cols[t] for t in inl["topic"]], alpha=0.8, linewidths=0)
     lab = topics[topics["id"] >= 0]
-    anchors, texts, colours = [], [], []
-    for r in lab.itertuples(index=False):
-        pts = inl[inl["topic"] == r.id]
-        if len(pts) == 0:
-            continue
-        anchors.append((pts["x"].median(), pts["y"].median()))
-        texts.append(f"{r.id}: " + textwrap.shorten(str(r.label), 28, placeholder="…"))
-        colours.append(cols[r.id])
-    _spread_labels(ax, np.array(anchors), texts, colours)
-    ax.set_title(f"Topic map: {len(inl)} chunks in {len(lab)} topics, {len(out)} outliers (2-D UMAP)")
+    mid = inl.groupby("topic")[["x", "y"]].median()
+    count = inl["topic"].value_counts()
+    shown = [t for t in count.index if t in set(lab["id"])][:max_labels]  # the largest topics on the map
+    names = dict(zip(lab["id"], lab["label"]))
+    anchors = [(mid.at[t, "x"], mid.at[t, "y"]) for t in shown]
+    texts = [f"{t}: " + textwrap.shorten(str(names[t]), 28, placeholder="…") for t in shown]
+    colours = [cols[t] for t in shown]
+    if shown:
+        _spread_labels(ax, np.array(anchors), texts, colours)
+    note = "" if len(shown) >= len(count) else f"; the {len(shown)} largest labelled"
+    ax.set_title(f"Topic map: {len(inl)} chunks in {len(lab)} topics, {len(out)} outliers (2-D UMAP){note}")
     ax.set_xticks([])
     ax.set_yticks([])
     return _save(fig, path, dpi)

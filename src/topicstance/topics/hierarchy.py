@@ -16,41 +16,57 @@ from .outliers import OUTLIER
 
 
 def ward_tree(means: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """``(T-1, 4)`` merge rows for topics with mean vectors ``means`` and ``sizes``."""
+    """``(T-1, 4)`` merge rows for topics with mean vectors ``means`` and ``sizes``.
+
+    Greedy Ward: the pair with the lowest merge cost ``2 n_a n_b / (n_a + n_b) |mu_a - mu_b|^2``
+    merges next. The costs to a merged pair follow the Lance-Williams update for Ward, and each
+    row keeps its smallest cost, so a merge costs O(T) (a row is rescanned only when its nearest
+    topic took part in the merge): O(T^2) time overall, one T x T matrix of memory.
+    """
     T = len(sizes)
     if T < 2:
         return np.zeros((0, 4), dtype=np.float64)
-    mu = np.asarray(means, dtype=np.float64).copy()
+    mu = np.asarray(means, dtype=np.float64)
     n = np.asarray(sizes, dtype=np.float64).copy()
+    sq = np.einsum("ij,ij->i", mu, mu)
+    D = sq[:, None] + sq[None, :] - 2.0 * (mu @ mu.T)
+    np.maximum(D, 0.0, out=D)
+    D *= 2.0 * n[:, None] * n[None, :] / (n[:, None] + n[None, :])
+    np.fill_diagonal(D, np.inf)
     node = np.arange(T)
     alive = np.ones(T, dtype=bool)
-
-    def cost(i, js):
-        d2 = ((mu[js] - mu[i]) ** 2).sum(axis=1)
-        return 2.0 * n[i] * n[js] / (n[i] + n[js]) * d2
-
-    D = np.full((T, T), np.inf)
-    for i in range(T):
-        D[i, i + 1:] = cost(i, np.arange(i + 1, T))
-        D[i + 1:, i] = D[i, i + 1:]
+    best = D.argmin(axis=1)
+    low = D[np.arange(T), best]
     merges = np.zeros((T - 1, 4), dtype=np.float64)
     for m in range(T - 1):
-        flat = int(np.argmin(D))
-        i, j = divmod(flat, T)
+        i = int(np.argmin(low))
+        j = int(best[i])
         i, j = min(i, j), max(i, j)
-        merges[m] = (min(node[i], node[j]), max(node[i], node[j]), np.sqrt(max(D[i, j], 0.0)), n[i] + n[j])
-        mu[i] = (n[i] * mu[i] + n[j] * mu[j]) / (n[i] + n[j])
+        dij = D[i, j]
+        merges[m] = (min(node[i], node[j]), max(node[i], node[j]), np.sqrt(max(dij, 0.0)), n[i] + n[j])
+        alive[i] = alive[j] = False
+        others = np.nonzero(alive)[0]
+        nk = n[others]
+        new = ((n[i] + nk) * D[i, others] + (n[j] + nk) * D[j, others] - nk * dij) / (n[i] + n[j] + nk)
         n[i] += n[j]
         node[i] = T + m
-        alive[j] = False
+        alive[i] = True
         D[j, :] = np.inf
         D[:, j] = np.inf
-        others = np.nonzero(alive)[0]
-        others = others[others != i]
+        low[j] = np.inf
+        D[i, others] = new
+        D[others, i] = new
         if others.size:
-            c = cost(i, others)
-            D[i, others] = c
-            D[others, i] = c
+            b = int(others[np.argmin(new)])
+            best[i], low[i] = b, D[i, b]
+            stale = others[(best[others] == i) | (best[others] == j)]
+            if stale.size:
+                best[stale] = D[stale].argmin(axis=1)
+                low[stale] = D[stale, best[stale]]
+            closer = others[new < low[others]]
+            best[closer], low[closer] = i, new[new < low[others]]
+        else:
+            low[i] = np.inf
     return merges
 
 

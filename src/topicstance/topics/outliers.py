@@ -37,6 +37,9 @@ def mean_vectors(X: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> tuple[np
     return (sums / np.maximum(sizes, 1)[:, None]).astype(np.float32), sizes
 
 
+REASSIGN_BLOCK = 8192  # rows per block of the rows x topics similarity
+
+
 def reassign(X: np.ndarray, labels: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(topic, similarity)``: outliers moved to the nearest centroid at or above ``threshold``.
 
@@ -48,13 +51,21 @@ def reassign(X: np.ndarray, labels: np.ndarray, threshold: float) -> tuple[np.nd
     out = labels.copy()
     if ids.size == 0:
         return out, np.full(len(labels), np.nan, dtype=np.float32)
-    S = unit_rows(X) @ C.T
-    best = S.argmax(axis=1)
-    best_sim = S[np.arange(len(labels)), best]
+    n = len(labels)
+    best = np.empty(n, dtype=np.int64)
+    best_sim = np.empty(n, dtype=np.float32)
+    for s in range(0, n, REASSIGN_BLOCK):  # rows x topics in blocks: memory stays bounded
+        S = unit_rows(X[s:s + REASSIGN_BLOCK]) @ C.T
+        best[s:s + len(S)] = S.argmax(axis=1)
+        best_sim[s:s + len(S)] = S[np.arange(len(S)), best[s:s + len(S)]]
     move = (labels == OUTLIER) & (best_sim >= threshold)
     out[move] = ids[best[move]]
     pos = np.searchsorted(ids, np.where(out == OUTLIER, ids[0], out))
-    sim = np.where(out == OUTLIER, best_sim, S[np.arange(len(labels)), pos])
+    own = np.empty(n, dtype=np.float32)
+    for s in range(0, n, REASSIGN_BLOCK):
+        e = s + REASSIGN_BLOCK
+        own[s:e] = np.einsum("ij,ij->i", unit_rows(X[s:e]), C[pos[s:e]])
+    sim = np.where(out == OUTLIER, best_sim, own)
     return out, sim.astype(np.float32)
 
 

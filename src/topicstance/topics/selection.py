@@ -169,6 +169,7 @@ def score_silhouette(X_sub: np.ndarray, U_sub: np.ndarray, candidates, sizes: di
     (of the rows) scores per article (see module doc)."""
     m = len(U_sub)
     table = []
+    done: dict[int, tuple] = {}
     for c in candidates:
         full, cs = sizes[c]
         row = _candidate_row(c, full, cs, unit)
@@ -176,10 +177,12 @@ def score_silhouette(X_sub: np.ndarray, U_sub: np.ndarray, candidates, sizes: di
             row.update(eligible=False, reason=f"larger than the {m} chunks")
             table.append(row)
             continue
-        raw, dbcv, _ = cluster_reduced(make_clusterer, U_sub, cs)
-        topic, _ = reassign(X_sub, raw, threshold)
-        nt = n_topics(raw)
-        sil, se, k, out_units = silhouette(X_sub, topic, groups) if nt >= 2 else (None, None, nt, 0.0)
+        if cs not in done:  # candidates that scale to one size on the subsample are one clustering
+            raw, dbcv, _ = cluster_reduced(make_clusterer, U_sub, cs)
+            topic, _ = reassign(X_sub, raw, threshold)
+            nt = n_topics(raw)
+            done[cs] = (raw, dbcv, topic, nt, silhouette(X_sub, topic, groups) if nt >= 2 else (None, None, nt, 0.0))
+        raw, dbcv, topic, nt, (sil, se, k, out_units) = done[cs]
         row.update(silhouette=None if sil is None else round(sil, 6),
                    silhouette_se=None if se is None else round(se, 6), n_topics=nt,
                    outlier_share_raw=round(outlier_share(raw), 6), outlier_share=round(outlier_share(topic), 6),
