@@ -70,7 +70,8 @@ def hierarchy_figure(data_dir: Path, models_dir: Path, path: Path, p: ReportPara
         merges = np.load(models_dir / "topics" / "merges.npy", allow_pickle=False)
         leaf_labels = [f"{t}: {textwrap.shorten(labels.get(t, ''), 34, placeholder='…')} ({sizes.get(t, 0)})"
                        for t in meta["hierarchy"]["leaf_ids"]]
-        return figures.dendrogram(merges, leaf_labels, path, p.dpi)
+        return figures.dendrogram(merges, leaf_labels, path, p.dpi,
+                                  leaf_sizes=[sizes.get(t, 0) for t in meta["hierarchy"]["leaf_ids"]])
     inp, _ = read_cut_inputs(data_dir=data_dir, models_dir=models_dir)
     kmax = max_topics(inp)
     n_model = len(inp.topic_ids)

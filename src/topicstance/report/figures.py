@@ -47,9 +47,9 @@ def _spread_labels(ax, xy: np.ndarray, texts: list[str], colours: list[str], fon
                        bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=c, lw=1.2, alpha=0.85))
                for (x, y), t, c in zip(xy, texts, colours)]
     inv = ax.transData.inverted()
+    renderer = fig.canvas.get_renderer()  # a label's extent follows its position: no redraw per pass
     for _ in range(200):
-        fig.canvas.draw()
-        boxes = [h.get_window_extent().expanded(1.05, 1.15) for h in handles]
+        boxes = [h.get_window_extent(renderer).expanded(1.05, 1.15) for h in handles]
         moved = False
         for i in range(len(handles)):
             for j in range(i + 1, len(handles)):
@@ -121,19 +121,49 @@ def keyword_bars(keywords: dict[int, list[tuple[str, float]]], labels: dict[int,
     return _save(fig, path, dpi)
 
 
+DENDROGRAM_LEAVES = 60  # leaves a hierarchy figure names; a larger tree shows its top groups
+
+
+def _largest_member(linkage: np.ndarray, leaf_sizes) -> tuple[dict, dict]:
+    """For every node of a SciPy linkage: its largest leaf (by ``leaf_sizes``) and its leaf count."""
+    n = len(linkage) + 1
+    size = np.ones(n) if leaf_sizes is None else np.asarray(leaf_sizes, dtype=float)
+    largest = {i: i for i in range(n)}
+    count = {i: 1 for i in range(n)}
+    for j, (a, b) in enumerate(linkage[:, :2].astype(int)):
+        la, lb = largest[a], largest[b]
+        largest[n + j] = la if size[la] >= size[lb] else lb
+        count[n + j] = count[a] + count[b]
+    return largest, count
+
+
 def dendrogram(linkage: np.ndarray, leaf_labels: list[str], path: Path, dpi: int = 150,
-               leaf_colours: list[str] | None = None, title: str | None = None) -> Path:
+               leaf_colours: list[str] | None = None, title: str | None = None, leaf_sizes=None,
+               max_leaves: int = DENDROGRAM_LEAVES) -> Path:
+    """Ward tree with named leaves; above ``max_leaves`` leaves, the tree's top ``max_leaves``
+    groups, each named by its topic count and largest topic (``leaf_sizes``)."""
     from scipy.cluster.hierarchy import dendrogram as _dend
 
     plt = _plt()
     n = len(leaf_labels)
-    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.32 * n + 1)))
+    shown = min(n, max_leaves)
+    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.32 * shown + 1)))
     if n >= 2:
         from .stats import scipy_linkage
 
         linkage = scipy_linkage(linkage)
-        d = _dend(linkage, labels=leaf_labels, orientation="right", ax=ax, color_threshold=0,
-                  above_threshold_color="#555", leaf_font_size=9)
+        if n > max_leaves:  # the last max_leaves groups of the tree, each named by its largest topic
+            title = (title or "Topic hierarchy (Ward merges of topic centroids)") + \
+                f": the top {max_leaves} groups of {n} topics"
+            largest, count = _largest_member(linkage, leaf_sizes)
+            d = _dend(linkage, truncate_mode="lastp", p=max_leaves, orientation="right", ax=ax, color_threshold=0,
+                      above_threshold_color="#555", leaf_font_size=9,
+                      leaf_label_func=lambda i: leaf_labels[i] if i < n else
+                      f"{count[i]} topics, largest {textwrap.shorten(leaf_labels[largest[i]], 40, placeholder='…')}")
+            leaf_colours = None
+        else:
+            d = _dend(linkage, labels=leaf_labels, orientation="right", ax=ax, color_threshold=0,
+                      above_threshold_color="#555", leaf_font_size=9)
         if leaf_colours is not None:
             colour_of = dict(zip(leaf_labels, leaf_colours))
             for tick in ax.get_yticklabels():
