@@ -33,3 +33,18 @@ def test_predictor_module_imports_neither_umap_nor_hdbscan():
             "print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_vote_equals_the_argmax_of_the_vote_shares():
+    from topicstance.topics.predictor import KnnPredictor
+
+    rng = np.random.default_rng(6)
+    V = rng.normal(size=(400, 8)).astype(np.float32)
+    labels = rng.integers(-1, 30, size=400)
+    p = KnnPredictor(V, labels, k=9)
+    Q = np.vstack([rng.normal(size=(200, 8)), V[:20]]).astype(np.float32)  # new rows and exact matches
+    P = p.predict_proba(Q)
+    topic, share = p.vote(Q)
+    np.testing.assert_array_equal(topic, p.classes[np.argmax(P, axis=1)])
+    np.testing.assert_allclose(share, P.max(axis=1), rtol=1e-9)
+    np.testing.assert_array_equal(topic[200:], labels[:20])

@@ -31,8 +31,8 @@ class KnnPredictor:
         self.k = int(min(k, vectors.shape[0]))
         self.classes = np.unique(labels)
 
-    def predict_proba(self, embeddings) -> np.ndarray:
-        """``(n, len(classes))`` vote shares, columns in ``self.classes`` order."""
+    def _neighbours(self, embeddings) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's ``k`` nearest training chunks and their vote weights (an exact match alone)."""
         Q = unit_rows(embeddings)
         if Q.ndim != 2 or Q.shape[1] != self.vectors.shape[1]:
             from ..errors import InputError
@@ -45,11 +45,29 @@ class KnnPredictor:
         exact = sims[:, 0] >= 1.0 - EXACT
         w[exact] = 0.0
         w[exact, 0] = 1.0
+        return idx, w.astype(np.float64)
+
+    def predict_proba(self, embeddings) -> np.ndarray:
+        """``(n, len(classes))`` vote shares, columns in ``self.classes`` order (dense: for many
+        topics use :meth:`vote`)."""
+        idx, w = self._neighbours(embeddings)
         cls_pos = np.searchsorted(self.classes, self.labels[idx])
-        P = np.zeros((Q.shape[0], len(self.classes)), dtype=np.float64)
-        np.add.at(P, (np.repeat(np.arange(Q.shape[0]), idx.shape[1]), cls_pos.ravel()), w.ravel())
+        P = np.zeros((idx.shape[0], len(self.classes)), dtype=np.float64)
+        np.add.at(P, (np.repeat(np.arange(idx.shape[0]), idx.shape[1]), cls_pos.ravel()), w.ravel())
         return P / P.sum(axis=1, keepdims=True)
 
+    def vote(self, embeddings) -> tuple[np.ndarray, np.ndarray]:
+        """``(topic, share)`` of each row: the winner of :meth:`predict_proba` and its vote share,
+        from the ``k`` neighbours alone (memory ``n x k x k``, whatever the number of topics)."""
+        idx, w = self._neighbours(embeddings)
+        lab = self.labels[idx]
+        same = lab[:, :, None] == lab[:, None, :]
+        summed = (same * w[:, None, :]).sum(axis=2)  # each neighbour's topic's total weight
+        top = summed.max(axis=1, keepdims=True)
+        # ties between topics go to the lowest topic id, as the argmax over sorted classes does
+        cand = np.where(np.isclose(summed, top, rtol=0, atol=1e-12), lab, np.iinfo(np.int64).max)
+        winner = cand.min(axis=1)
+        return winner, top[:, 0] / w.sum(axis=1)
+
     def predict(self, embeddings) -> np.ndarray:
-        P = self.predict_proba(embeddings)
-        return self.classes[np.argmax(P, axis=1)]
+        return self.vote(embeddings)[0]

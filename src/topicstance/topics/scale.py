@@ -130,9 +130,8 @@ def assign_batches(predictor: KnnPredictor, embeddings, out_path, *, batch_size:
             e = min(n, s + batch_size)
             Q = np.asarray(embeddings[s:e], dtype=np.float32)
             release_pages(embeddings)
-            P = predictor.predict_proba(Q)
-            raw = predictor.classes[np.argmax(P, axis=1)].astype(np.int64)
-            prob = P.max(axis=1).astype(np.float64)
+            raw, prob = predictor.vote(Q)
+            raw, prob = raw.astype(np.int64), prob.astype(np.float64)
             topic = raw.copy()
             if reassign is not None and len(reassign[0]) and (raw == OUTLIER).any():
                 ids, C, threshold = reassign
