@@ -62,3 +62,15 @@ def test_parquet_rows_are_read_across_batch_boundaries(corpus):
     d, texts, _ = corpus
     rows = [0, 63, 64, 65, 399]
     assert read_parquet_rows(d / "chunks.parquet", rows, batch_size=64) == [texts[i] for i in rows]
+
+
+def test_with_many_topics_the_reference_stays_near_its_size_and_keeps_every_topic():
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(600), 5)  # 600 topics of 5 chunks, more topics than knn_k allows
+    model = SimpleNamespace(train_embeddings_=rng.normal(size=(3000, 4)).astype(np.float32), labels_=labels,
+                            knn_k=15, predictor=None)
+    pred, size = reference_predictor(model, 1000, seed=0)
+    assert size <= 1250  # 2 rows a topic (its proportional share), not all 3,000 (a knn_k floor)
+    assert set(pred.classes.tolist()) == set(range(600))

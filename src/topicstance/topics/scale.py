@@ -87,7 +87,10 @@ def release_pages(embeddings) -> None:
 def reference_predictor(model, size: int | None, seed: int = 0) -> tuple[KnnPredictor, int]:
     """A kNN predictor on at most ``size`` of the model's fitted rows; returns it and its size.
 
-    Each label (outliers included) keeps ``max(its proportional share, min(its size, knn_k))`` rows.
+    Each label (outliers included) keeps ``max(its proportional share, min(its size, floor))`` rows,
+    ``floor = max(1, min(knn_k, size // labels))``: every topic stays reachable, and with thousands of
+    topics the reference stays near ``size`` (a floor of ``knn_k`` rows each made a 20,000-row
+    reference 87,000 rows at 5,800 topics, and the assignment of 900,000 chunks 448 s).
     """
     X, labels = model.train_embeddings_, np.asarray(model.labels_)
     n = len(labels)
@@ -95,11 +98,13 @@ def reference_predictor(model, size: int | None, seed: int = 0) -> tuple[KnnPred
         return model.predictor(), n
     rng = np.random.default_rng(seed)
     order = rng.permutation(n)
+    by_label = order[np.argsort(labels[order], kind="stable")]  # each label's rows, in random order
+    _, starts, counts = np.unique(labels[by_label], return_index=True, return_counts=True)
+    floor = max(1, min(int(model.knn_k), int(size) // max(1, len(starts))))
     keep = []
-    for t in np.unique(labels):
-        members = order[labels[order] == t]
-        quota = max(int(round(len(members) * size / n)), min(len(members), int(model.knn_k)))
-        keep.append(members[:quota])
+    for s, c in zip(starts, counts):
+        quota = max(int(round(c * size / n)), min(int(c), floor))
+        keep.append(by_label[s:s + quota])
     ref = np.sort(np.concatenate(keep))
     return KnnPredictor(X[ref], labels[ref], k=model.knn_k), int(len(ref))
 
