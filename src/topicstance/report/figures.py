@@ -83,8 +83,8 @@ def topic_map(coords: pd.DataFrame, topics: pd.DataFrame, path: Path, dpi: int =
     lab = topics[topics["id"] >= 0]
     mid = inl.groupby("topic")[["x", "y"]].median()
     count = inl["topic"].value_counts()
-    shown = [t for t in count.index if t in set(lab["id"])][:max_labels]  # the largest topics on the map
     names = dict(zip(lab["id"], lab["label"]))
+    shown = [t for t in count.index if t in names][:max_labels]  # the largest topics on the map
     anchors = [(mid.at[t, "x"], mid.at[t, "y"]) for t in shown]
     texts = [f"{t}: " + textwrap.shorten(str(names[t]), 28, placeholder="…") for t in shown]
     colours = [cols[t] for t in shown]

@@ -40,6 +40,24 @@ def mean_vectors(X: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> tuple[np
 REASSIGN_BLOCK = 8192  # rows per block of the rows x topics similarity
 
 
+def nearest_centroid(X: np.ndarray, C: np.ndarray, cols: np.ndarray | None = None):
+    """``(best, best_sim)``: each row's most similar unit centroid in ``C`` and its cosine; with
+    ``cols``, also each row's cosine to ``C[cols[i]]``. Rows x topics in blocks: memory stays bounded."""
+    n = len(X)
+    C = np.asarray(C, dtype=np.float32)
+    best = np.empty(n, dtype=np.int64)
+    best_sim = np.empty(n, dtype=np.float32)
+    at = None if cols is None else np.empty(n, dtype=np.float32)
+    for s in range(0, n, REASSIGN_BLOCK):
+        S = unit_rows(X[s:s + REASSIGN_BLOCK]) @ C.T
+        r = np.arange(len(S))
+        best[s:s + len(S)] = S.argmax(axis=1)
+        best_sim[s:s + len(S)] = S[r, best[s:s + len(S)]]
+        if at is not None:
+            at[s:s + len(S)] = S[r, cols[s:s + len(S)]]
+    return (best, best_sim) if at is None else (best, best_sim, at)
+
+
 def reassign(X: np.ndarray, labels: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(topic, similarity)``: outliers moved to the nearest centroid at or above ``threshold``.
 
@@ -51,21 +69,13 @@ def reassign(X: np.ndarray, labels: np.ndarray, threshold: float) -> tuple[np.nd
     out = labels.copy()
     if ids.size == 0:
         return out, np.full(len(labels), np.nan, dtype=np.float32)
-    n = len(labels)
-    best = np.empty(n, dtype=np.int64)
-    best_sim = np.empty(n, dtype=np.float32)
-    for s in range(0, n, REASSIGN_BLOCK):  # rows x topics in blocks: memory stays bounded
-        S = unit_rows(X[s:s + REASSIGN_BLOCK]) @ C.T
-        best[s:s + len(S)] = S.argmax(axis=1)
-        best_sim[s:s + len(S)] = S[np.arange(len(S)), best[s:s + len(S)]]
-    move = (labels == OUTLIER) & (best_sim >= threshold)
+    outlier = labels == OUTLIER
+    pos = np.searchsorted(ids, np.where(outlier, ids[0], labels))
+    best, best_sim, own = nearest_centroid(X, C, pos)
+    move = outlier & (best_sim >= threshold)
     out[move] = ids[best[move]]
-    pos = np.searchsorted(ids, np.where(out == OUTLIER, ids[0], out))
-    own = np.empty(n, dtype=np.float32)
-    for s in range(0, n, REASSIGN_BLOCK):
-        e = s + REASSIGN_BLOCK
-        own[s:e] = np.einsum("ij,ij->i", unit_rows(X[s:e]), C[pos[s:e]])
-    sim = np.where(out == OUTLIER, best_sim, own)
+    # a moved row's topic is its nearest centroid; a row left an outlier reports its nearest
+    sim = np.where(outlier, best_sim, own)
     return out, sim.astype(np.float32)
 
 

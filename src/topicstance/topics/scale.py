@@ -120,8 +120,7 @@ def assign_batches(predictor: KnnPredictor, embeddings, out_path, *, batch_size:
     import pyarrow.parquet as pq
 
     from ..io import atomic_path
-    from .knn import unit_rows
-    from .outliers import OUTLIER
+    from .outliers import OUTLIER, nearest_centroid
 
     n = int(embeddings.shape[0])
     fr = np.zeros(0, dtype=np.int64) if fitted_rows is None else np.asarray(fitted_rows, dtype=np.int64)
@@ -141,9 +140,8 @@ def assign_batches(predictor: KnnPredictor, embeddings, out_path, *, batch_size:
             if reassign is not None and len(reassign[0]) and (raw == OUTLIER).any():
                 ids, C, threshold = reassign
                 out = np.nonzero(raw == OUTLIER)[0]
-                S = unit_rows(Q[out]) @ np.asarray(C, dtype=np.float32).T
-                best = S.argmax(axis=1)
-                move = S[np.arange(len(out)), best] >= threshold
+                best, best_sim = nearest_centroid(Q[out], C)
+                move = best_sim >= threshold
                 topic[out[move]] = np.asarray(ids)[best[move]]
             fitted = np.zeros(e - s, dtype=bool)
             lo, hi = np.searchsorted(fr, [s, e])
