@@ -22,7 +22,9 @@ baseline alone takes most of an hour on the full set here), in one run on one ma
 5. **parity**: the lowest cosine between the two sets of vectors over all chunks;
 6. the **bf16 matmul bound**: bfloat16 and float32 matmul GFLOP/s at the model's
    FFN shape (4096 x hidden x 4*hidden) on this machine, and the fraction of the bf16
-   figure that encode reaches (model FLOPs counted on the real, unpadded tokens);
+   figure that encode reaches (model FLOPs counted on the real, unpadded tokens); on a CPU
+   with no bf16 units (``native_bf16`` false) bf16 is emulated, timed on a small shape only,
+   ``auto`` runs float32, and the fraction is of the fp32 rate (``matmul_bound_kind``);
 7. which oneDNN kernels run, from ``ONEDNN_VERBOSE=1`` on 64 chunks.
 
 Results go to reports/bench/embed.json under ``cpus[<cpu kind>]``: a run on another

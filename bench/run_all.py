@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["embed.py", "embed_scale.py", "embed_models.py", "topics_bbc.py", "stance_semeval.py", "stance_ablation.py", "prevalence.py", "prevalence_ablation.py", "predict.py", "scale.py", "run_10k.py",
+BENCHES = ["embed.py", "embed_scale.py", "embed_models.py", "topics_bbc.py", "stance_semeval.py", "stance_ablation.py", "prevalence.py", "prevalence_ablation.py", "stance_apply_rate.py", "predict.py", "scale.py", "run_10k.py",
            "dvc_repro.py"]
 
 if __name__ == "__main__":

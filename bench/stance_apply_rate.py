@@ -1,0 +1,88 @@
+#!/usr/bin/env python
+"""Stance apply throughput of the pipeline's own stance model from chunk text, per CPU kind.
+
+    .venv/bin/python bench/stance_apply_rate.py [--model models/stance] [--force]
+
+Run ``dvc repro`` first. ``predict_stance`` (the one prediction path) on the 660
+distinct labelled press-release chunks (sources kremlin and president_of_ukraine
+of seeds/labels/stance.csv), toward both targets, with the embedding cache off
+so every chunk is encoded; in a fresh process, the second of two passes (the
+first also traces each padded shape). The same measurement as the apply column
+of bench/stance_methods.py, for the committed default model, kept per CPU kind
+(as reports/bench/embed.json) because the encoding, which is nearly all of it,
+runs bfloat16 only where the CPU has native bf16 units.
+
+Writes ``reports/bench/stance_apply_rate.json`` under ``cpus[<cpu kind>]``, merged.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, load_results, machine, save_results  # noqa: E402
+from embed import cpu_info, cpu_key  # noqa: E402
+
+OUT = "stance_apply_rate.json"
+BUDGET = 50.0  # chunks per second, the stance-model issue's apply budget
+
+CODE = r"""
+import json, sys, time
+import pandas as pd
+from topicstance.stance.classifier import StanceClassifier
+from topicstance.stance.predict import predict_stance
+lab = pd.read_csv(sys.argv[2], dtype=str, keep_default_na=False)
+texts = list(dict.fromkeys(lab.loc[lab["source"].isin(["kremlin", "president_of_ukraine"]), "text"]))
+t0 = time.perf_counter()
+clf = StanceClassifier.load(sys.argv[1], cache_dir=None)
+chunks = pd.DataFrame({"owner": range(len(texts)), "position": 0, "n_tokens": 100, "text": texts})
+t1 = time.perf_counter()
+predict_stance(clf, chunks, ["Russia", "Ukraine"], rule="max-evidence")
+t2 = time.perf_counter()
+predict_stance(clf, chunks, ["Russia", "Ukraine"], rule="max-evidence")
+t3 = time.perf_counter()
+print(json.dumps({"chunks": len(texts), "targets": 2, "method": clf.method, "body": clf.model,
+                  "load_seconds": round(t1 - t0, 2), "first_pass_seconds": round(t2 - t1, 2),
+                  "steady_seconds": round(t3 - t2, 2), "chunks_per_second": round(len(texts) / (t3 - t2), 1)}))
+"""
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default=str(ROOT / "models" / "stance"))
+    ap.add_argument("--labels", default=str(ROOT / "seeds" / "labels" / "stance.csv"))
+    ap.add_argument("--force", action="store_true")
+    a = ap.parse_args()
+    if not Path(a.model).is_dir():
+        raise SystemExit(f"{a.model}: no stance model; run `dvc repro` first")
+    info = cpu_info()
+    key = cpu_key(info)
+    res = load_results(OUT) or {}
+    cpus = res.setdefault("cpus", {})
+    if key in cpus and not a.force:
+        print(f"{key} already measured; --force re-runs it")
+        return 0
+    load0 = os.getloadavg()[0]
+    out = subprocess.run([sys.executable, "-c", CODE, a.model, a.labels], capture_output=True, text=True,
+                         env={**os.environ, "TOPICSTANCE_CACHE": "off"}, cwd=ROOT)
+    if out.returncode != 0:
+        sys.stderr.write(out.stderr[-3000:])
+        return 1
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    r["loadavg_1min_before_after"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
+    r["budget_chunks_per_second"] = BUDGET
+    r["budget_met"] = bool(r["chunks_per_second"] >= BUDGET)
+    cpus[key] = {"machine": {**machine(), **info}, "result": r,
+                 "command": "python bench/stance_apply_rate.py --force"}
+    res["done"] = True
+    save_results(OUT, res)
+    print(f"{key}: {r['chunks_per_second']} chunks/s (budget {BUDGET}: {'met' if r['budget_met'] else 'not met'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
