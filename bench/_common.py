@@ -106,3 +106,29 @@ def save_results(name: str, obj: dict) -> Path:
     tmp.write_text(json.dumps(obj, indent=2) + "\n")
     os.replace(tmp, p)
     return p
+
+
+def cpu_info() -> dict:
+    out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    model = next((ln.split(":", 1)[1].strip() for ln in out.splitlines() if ln.startswith("Model name")), "")
+    flags = Path("/proc/cpuinfo").read_text().split("flags", 2)[1].split("\n", 1)[0].split()
+    keep = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16", "amx_tile", "amx_int8")
+    return {"lscpu_model_name": model, "flags": {f: f in flags for f in keep}}
+
+
+def cpu_key(info: dict) -> str:
+    f = info["flags"]
+    kind = "amx" if f["amx_bf16"] else ("avx512_bf16" if f["avx512_bf16"] else "no-bf16")
+    return f"{info['lscpu_model_name']} | {kind}"
+
+
+def per_cpu_results(name: str, force: bool) -> tuple[dict, str, dict] | None:
+    """A results file kept per CPU kind (``cpus[<cpu_key>]``): the results, this CPU's key and info,
+    or None (after saying so) when this CPU kind is measured already and ``force`` is off."""
+    info = cpu_info()
+    key = cpu_key(info)
+    res = load_results(name) or {}
+    if key in res.setdefault("cpus", {}) and not force:
+        print(f"{key} already measured; --force re-runs it")
+        return None
+    return res, key, info

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import BENCH_DIR, SHARED, load_results, machine, save_results, timed_run  # noqa: E402
+from _common import BENCH_DIR, SHARED, cpu_info, cpu_key, load_results, machine, save_results, timed_run  # noqa: E402
 
 OUT = "embed.json"
 MODELS = ("all-MiniLM-L6-v2", "all-mpnet-base-v2")
@@ -89,20 +89,6 @@ from topicstance.embed.encoder import Embedder
 texts = pd.read_parquet(sys.argv[1])["text"].tolist()[:64]
 Embedder(model=sys.argv[2], precision="auto", cache_dir=None, show_progress=False).encode(texts)
 """
-
-
-def cpu_info() -> dict:
-    out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    model = next((ln.split(":", 1)[1].strip() for ln in out.splitlines() if ln.startswith("Model name")), "")
-    flags = Path("/proc/cpuinfo").read_text().split("flags", 2)[1].split("\n", 1)[0].split()
-    keep = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16", "amx_tile", "amx_int8")
-    return {"lscpu_model_name": model, "flags": {f: f in flags for f in keep}}
-
-
-def cpu_key(info: dict) -> str:
-    f = info["flags"]
-    kind = "amx" if f["amx_bf16"] else ("avx512_bf16" if f["avx512_bf16"] else "no-bf16")
-    return f"{info['lscpu_model_name']} | {kind}"
 
 
 def model_dims(name: str) -> dict:

@@ -33,8 +33,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SHARED, load_results, machine, save_results  # noqa: E402
-from embed import cpu_info, cpu_key  # noqa: E402
+from _common import SHARED, machine, per_cpu_results, save_results  # noqa: E402
 
 OUT = "embed_alternatives.json"
 BBC = SHARED / "benchmarks" / "bbc_news" / "bbc_news.csv"
@@ -71,13 +70,11 @@ def main() -> int:
     from topicstance.embed.encoder import Embedder
     from topicstance.embed.fused import build, eager
 
-    info = cpu_info()
-    key = cpu_key(info)
-    res = load_results(OUT) or {}
-    cpus = res.setdefault("cpus", {})
-    if key in cpus and not a.force:
-        print(f"{key} already measured; --force re-runs it")
+    got = per_cpu_results(OUT, a.force)
+    if got is None:
         return 0
+    res, key, info = got
+    cpus = res["cpus"]
     df = pd.read_csv(BBC)
     articles = [t[:1500] for t in df["text"].astype(str).tolist()[:600]]
     sents = " ".join(df["text"].astype(str).tolist()[:400]).split(". ")

@@ -24,8 +24,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, load_results, machine, save_results  # noqa: E402
-from embed import cpu_info, cpu_key  # noqa: E402
+from _common import ROOT, machine, per_cpu_results, save_results  # noqa: E402
 
 OUT = "stance_apply_rate.json"
 BUDGET = 50.0  # chunks per second, the stance-model issue's apply budget
@@ -59,13 +58,11 @@ def main() -> int:
     a = ap.parse_args()
     if not Path(a.model).is_dir():
         raise SystemExit(f"{a.model}: no stance model; run `dvc repro` first")
-    info = cpu_info()
-    key = cpu_key(info)
-    res = load_results(OUT) or {}
-    cpus = res.setdefault("cpus", {})
-    if key in cpus and not a.force:
-        print(f"{key} already measured; --force re-runs it")
+    got = per_cpu_results(OUT, a.force)
+    if got is None:
         return 0
+    res, key, info = got
+    cpus = res["cpus"]
     load0 = os.getloadavg()[0]
     out = subprocess.run([sys.executable, "-c", CODE, a.model, a.labels], capture_output=True, text=True,
                          env={**os.environ, "TOPICSTANCE_CACHE": "off"}, cwd=ROOT)
