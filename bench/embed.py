@@ -72,8 +72,8 @@ def rate(dt, m, k, n, reps=20):
     t = time.perf_counter()
     for _ in range(reps): a @ b
     return 2 * m * k * n / ((time.perf_counter() - t) / reps) / 1e9
-flags = open("/proc/cpuinfo").read().split("flags", 1)[1].split("\n", 1)[0].split()
-native = "amx_bf16" in flags or "avx512_bf16" in flags
+from topicstance.embed.model import cpu_supports_bf16  # the test `embed.precision: auto` makes
+native = cpu_supports_bf16()
 out["native_bf16"] = native
 # without native bfloat16 units the bf16 product is emulated, orders of magnitude slower: a small shape, 2 reps
 bm, breps = (4096, 20) if native else (256, 2)

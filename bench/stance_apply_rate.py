@@ -21,33 +21,18 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, machine, per_cpu_results, save_results  # noqa: E402
+from stance_methods import APPLY  # noqa: E402  the apply column's own measurement
 
 OUT = "stance_apply_rate.json"
 BUDGET = 50.0  # chunks per second, the stance-model issue's apply budget
 
-CODE = r"""
-import json, sys, time
-import pandas as pd
-from topicstance.stance.classifier import StanceClassifier
-from topicstance.stance.predict import predict_stance
-lab = pd.read_csv(sys.argv[2], dtype=str, keep_default_na=False)
-texts = list(dict.fromkeys(lab.loc[lab["source"].isin(["kremlin", "president_of_ukraine"]), "text"]))
-t0 = time.perf_counter()
-clf = StanceClassifier.load(sys.argv[1], cache_dir=None)
-chunks = pd.DataFrame({"owner": range(len(texts)), "position": 0, "n_tokens": 100, "text": texts})
-t1 = time.perf_counter()
-predict_stance(clf, chunks, ["Russia", "Ukraine"], rule="max-evidence")
-t2 = time.perf_counter()
-predict_stance(clf, chunks, ["Russia", "Ukraine"], rule="max-evidence")
-t3 = time.perf_counter()
-print(json.dumps({"chunks": len(texts), "targets": 2, "method": clf.method, "body": clf.model,
-                  "load_seconds": round(t1 - t0, 2), "first_pass_seconds": round(t2 - t1, 2),
-                  "steady_seconds": round(t3 - t2, 2), "chunks_per_second": round(len(texts) / (t3 - t2), 1)}))
-"""
 
 
 def main() -> int:
@@ -64,8 +49,13 @@ def main() -> int:
     res, key, info = got
     cpus = res["cpus"]
     load0 = os.getloadavg()[0]
-    out = subprocess.run([sys.executable, "-c", CODE, a.model, a.labels], capture_output=True, text=True,
-                         env={**os.environ, "TOPICSTANCE_CACHE": "off"}, cwd=ROOT)
+    lab = pd.read_csv(a.labels, dtype=str, keep_default_na=False)
+    texts = list(dict.fromkeys(lab.loc[lab["source"].isin(["kremlin", "president_of_ukraine"]), "text"]))
+    with tempfile.TemporaryDirectory() as td:
+        chunks = Path(td) / "chunks.txt"
+        chunks.write_text("\n".join(t.replace("\n", " ") for t in texts))
+        out = subprocess.run([sys.executable, "-c", APPLY.format(model=a.model, chunks=str(chunks))],
+                             capture_output=True, text=True, env={**os.environ, "TOPICSTANCE_CACHE": "off"}, cwd=ROOT)
     if out.returncode != 0:
         sys.stderr.write(out.stderr[-3000:])
         return 1
