@@ -45,6 +45,19 @@ def test_auto_precision_records_what_it_used(tmp_path):
         assert e.stats.parity_min_cosine >= 0.995
 
 
+def test_the_parity_checks_rows_are_used_not_encoded_again(tmp_path, monkeypatch):
+    # auto on a CPU that reports bfloat16 units (forced, so the path runs on every machine: without
+    # the units bfloat16 is emulated, slowly, but gives the same rows)
+    monkeypatch.setattr("topicstance.embed.encoder.cpu_supports_bf16", lambda: True)
+    texts = [f"{t} ({i})" for i, t in enumerate(TEXTS * 12)]  # 48 distinct: 32 in the check, 16 more
+    e = Embedder(precision="auto", cache_dir=tmp_path, show_progress=False, parity_sample=32)
+    v = e.encode(texts)
+    assert e.stats.precision == "bfloat16"
+    assert e.stats.extra["rows_from_parity_check"] == 32
+    again = e._encoder("bfloat16").encode(texts)  # the same encoder, every row encoded now
+    assert np.min(np.sum(v * again / np.linalg.norm(again, axis=1, keepdims=True), axis=1)) > 0.999
+
+
 def test_env_var_overrides_cache_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("TOPICSTANCE_CACHE", str(tmp_path / "envcache"))
     Embedder(precision="float32", cache_dir=tmp_path / "param", show_progress=False).encode(TEXTS[:1])
@@ -62,7 +75,7 @@ def test_packaged_model_resolves_to_a_local_folder():
     assert (p / "model.safetensors").exists()
 
 
-def test_bfloat16_uses_the_fused_graph_for_the_default_model(tmp_path):
+def test_bfloat16_uses_the_fused_encoder_for_the_default_model(tmp_path):
     e = Embedder(precision="bfloat16", cache_dir=tmp_path, show_progress=False)
     e.encode(["The striker scored twice in the second half.", "Parliament rejected the budget."])
-    assert e.stats.as_dict()["bf16_kernel"] == "fused-jit"
+    assert e.stats.as_dict()["bf16_kernel"] == "fused-eager"

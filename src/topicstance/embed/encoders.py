@@ -35,28 +35,62 @@ def supported(path: str | Path) -> bool:
             and (Path(path) / "model.safetensors").exists())
 
 
+def _fused_linear_ops():
+    """oneDNN's linear with the activation or the residual add done on the accumulator
+    (``mkldnn::_linear_pointwise``), or None when this torch build has no oneDNN."""
+    import torch
+
+    try:
+        op = torch.ops.mkldnn._linear_pointwise
+        return op if torch.backends.mkldnn.is_available() else None
+    except (AttributeError, RuntimeError):
+        return None
+
+
 def _module_class():
     import torch
     from torch import nn
+    from torch.nn import functional as F
+
+    pointwise = _fused_linear_ops()
 
     class Layer(nn.Module):
-        def __init__(self, H: int, F: int, heads: int, eps: float):
+        """One encoder layer. The query, key and value projections are one ``H -> 3H`` product
+        (``qkv``, filled by :func:`load` from the three weight matrices); attention is
+        ``scaled_dot_product_attention`` (one fused kernel, no score matrix kept). In bfloat16 on
+        the CPU the GELU and the residual adds run in the epilogue of oneDNN's matrix product, on
+        its float32 accumulator, so each is one pass over memory instead of three."""
+
+        def __init__(self, H: int, F_: int, heads: int, eps: float):
             super().__init__()
             self.heads, self.hd = heads, H // heads
             self.q, self.k, self.v, self.o = (nn.Linear(H, H) for _ in range(4))
+            self.qkv: nn.Linear | None = None
             self.ln1 = nn.LayerNorm(H, eps=eps)
-            self.fc1, self.fc2 = nn.Linear(H, F), nn.Linear(F, H)
+            self.fc1, self.fc2 = nn.Linear(H, F_), nn.Linear(F_, H)
             self.ln2 = nn.LayerNorm(H, eps=eps)
+
+        def fuse_qkv(self):
+            """Replace ``q``, ``k``, ``v`` by one ``qkv`` product with the same weights."""
+            qkv = nn.Linear(self.q.in_features, 3 * self.q.out_features)
+            with torch.no_grad():
+                qkv.weight.copy_(torch.cat([self.q.weight, self.k.weight, self.v.weight]))
+                qkv.bias.copy_(torch.cat([self.q.bias, self.k.bias, self.v.bias]))
+            self.qkv = qkv.to(self.q.weight.dtype)
+            del self.q, self.k, self.v
 
         def forward(self, h, bias):
             B, L, H = h.shape
-            def split(x):
-                return x.view(B, L, self.heads, self.hd).transpose(1, 2)
-            q, k, v = split(self.q(h)), split(self.k(h)), split(self.v(h))
-            s = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.hd) + bias
-            c = torch.matmul(torch.softmax(s, dim=-1), v).transpose(1, 2).reshape(B, L, H)
+            fused = pointwise is not None and h.dtype == torch.bfloat16 and h.device.type == "cpu"
+            qkv = self.qkv(h).view(B, L, 3, self.heads, self.hd).permute(2, 0, 3, 1, 4)
+            c = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], attn_mask=bias)
+            c = c.transpose(1, 2).reshape(B, L, H)
+            if fused:
+                a = self.ln1(pointwise.binary(c, h, self.o.weight, self.o.bias, "add"))
+                g = pointwise(a, self.fc1.weight, self.fc1.bias, "gelu", [], "none")  # erf GELU
+                return self.ln2(pointwise.binary(g, a, self.fc2.weight, self.fc2.bias, "add"))
             a = self.ln1(self.o(c) + h)
-            return self.ln2(self.fc2(torch.nn.functional.gelu(self.fc1(a))) + a)
+            return self.ln2(self.fc2(F.gelu(self.fc1(a))) + a)
 
     class Encoder(nn.Module):
         """``forward(input_ids, attention_mask, token_type_ids) -> last hidden states``."""
@@ -149,9 +183,12 @@ def load(path: str | Path):
     model = _module_class()(cfg)
     sd = _rename(cfg["model_type"], load_file(str(path / "model.safetensors")))
     missing, unexpected = model.load_state_dict(sd, strict=False)
+    missing = [k for k in missing if ".qkv." not in k]  # built from q, k and v below
     if missing or unexpected:
         raise ValueError(f"{path}: weights do not fit a {cfg['model_type']} encoder "
                          f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+    for layer in model.layers:
+        layer.fuse_qkv()
     if model.kind == "mpnet":
         import torch
 
