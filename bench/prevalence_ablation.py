@@ -63,10 +63,8 @@ FOLD = ["cf_p_favor", "cf_p_against", "cf_p_none"]
 
 def fold_predictions(params) -> tuple[pd.DataFrame, int]:
     """The test rows predicted by each fold model of ``stance evaluate``'s first CV repeat."""
-    from sklearn.model_selection import StratifiedGroupKFold
-
     from topicstance.stance.classifier import StanceClassifier
-    from topicstance.stance.evaluate import CHEAP_COUNTERPART, _Fitter
+    from topicstance.stance.evaluate import CHEAP_COUNTERPART, _Fitter, grouped_folds
     from topicstance.stance.labels import read_labels
 
     p = params.stance
@@ -79,11 +77,9 @@ def fold_predictions(params) -> tuple[pd.DataFrame, int]:
     fitter = _Fitter(proto, proto.method, df, emb)
     y = df["stance"].to_numpy()[train_idx]
     groups = df["group"].to_numpy()[train_idx]
-    smallest = min(int((y == c).sum()) for c in CLASSES if (y == c).any())
-    n_folds = min(p.cv_folds, smallest, len(set(groups)))  # as evaluate.cross_validate
-    cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=p.random_state)
+    # the split of stance evaluate's first CV repeat (the same helper, the same seed)
     Ps = [fitter.fit_predict(train_idx[a], test_idx, p.random_state)[0]
-          for a, _ in cv.split(np.zeros(len(y)), y, groups)]
+          for a, _ in grouped_folds(y, groups, p.cv_folds, p.random_state)]
     t = df.iloc[test_idx]
     out = pd.DataFrame({"unit_id": t["unit_id"].to_numpy(), "target": t["target"].to_numpy()})
     mean = np.mean(Ps, axis=0)

@@ -80,3 +80,20 @@ def test_a_mapping_of_split_files_puts_the_units_of_all_of_them_in_test(tmp_path
     out, summary = assign_split(df, {"seed": str(tmp_path / "a.txt"), "pool": str(tmp_path / "b.txt")})
     assert set(out.loc[out["split"] == "test", "unit_id"]) == {ids[0], ids[1]}
     assert summary["created"] is False
+
+
+def test_cross_validation_folds_never_split_a_group_and_shrink_to_the_smallest_class():
+    import numpy as np
+
+    from topicstance.stance.evaluate import grouped_folds
+
+    y = np.array(["FAVOR"] * 3 + ["AGAINST"] * 12 + ["NONE"] * 15)
+    groups = np.array([f"g{i // 2}" for i in range(len(y))])  # pairs of rows share a group
+    folds = grouped_folds(y, groups, cv_folds=5, random_state=0)
+    assert len(folds) == 3  # FAVOR has 3 rows: 5 folds lowered to 3
+    tested = np.concatenate([b for _, b in folds])
+    assert sorted(tested) == list(range(len(y)))  # each row tested exactly once
+    for a, b in folds:
+        assert not set(groups[a]) & set(groups[b])
+    again = grouped_folds(y, groups, cv_folds=5, random_state=0)
+    assert all(np.array_equal(b, b2) for (_, b), (_, b2) in zip(folds, again))

@@ -120,14 +120,28 @@ class _Fitter:
         return P, np.array(CLASSES)[P.argmax(1)]
 
 
+def fold_count(y: np.ndarray, groups: np.ndarray, cv_folds: int) -> int:
+    """``cv_folds`` lowered to the smallest class count and to the number of groups."""
+    smallest = min(int((y == c).sum()) for c in CLASSES if (y == c).any())
+    return min(cv_folds, smallest, len(set(groups)))
+
+
+def grouped_folds(y: np.ndarray, groups: np.ndarray, cv_folds: int, random_state: int) -> list:
+    """The (train, test) positions of one shuffled, stratified, grouped K-fold split of ``y``, with K
+    from :func:`fold_count`: no group is split between folds. The split :func:`cross_validate`
+    makes for each repeat (seed ``random_state`` + repeat)."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    cv = StratifiedGroupKFold(n_splits=fold_count(y, groups, cv_folds), shuffle=True, random_state=random_state)
+    return list(cv.split(np.zeros(len(y)), y, groups))
+
+
 def cross_validate(fitter: _Fitter, train_idx: np.ndarray, p, oof: list | None = None) -> dict:
     """Repeated grouped CV on ``train_idx``; appends each repeat's out-of-fold probabilities to ``oof``.
 
     Each entry of ``oof`` is a table (row position in ``fitter.df``, repeat, P): the input of the
     prevalence correction (:mod:`.prevalence`), which needs how the method errs on units it did not see.
     """
-    from sklearn.model_selection import StratifiedGroupKFold
-
     df = fitter.df
     y = df["stance"].to_numpy()[train_idx]
     counts = {c: int((y == c).sum()) for c in CLASSES if (y == c).sum() > 0}
@@ -137,7 +151,7 @@ def cross_validate(fitter: _Fitter, train_idx: np.ndarray, p, oof: list | None =
         return {"skipped": f"class {cls} has {smallest} training example(s); cross-validation needs >= 2",
                 "class_counts": counts}
     groups = df["group"].to_numpy()[train_idx]
-    n_folds = min(p.cv_folds, smallest, len(set(groups)))
+    n_folds = fold_count(y, groups, p.cv_folds)
     tg_train = df["target"].to_numpy()[train_idx]
     src_train = df["source"].to_numpy()[train_idx]
     folds = []
@@ -146,8 +160,7 @@ def cross_validate(fitter: _Fitter, train_idx: np.ndarray, p, oof: list | None =
     for r in range(p.cv_repeats):
         oof_pred, done = np.empty(len(y), dtype=object), np.zeros(len(y), dtype=bool)
         oof_p = np.full((len(y), len(CLASSES)), np.nan)
-        cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=p.random_state + r)
-        for f, (a, b) in enumerate(cv.split(np.zeros(len(y)), y, groups)):
+        for f, (a, b) in enumerate(grouped_folds(y, groups, p.cv_folds, p.random_state + r)):
             if len(set(y[a])) < 2:
                 continue
             P, pred = fitter.fit_predict(train_idx[a], train_idx[b], p.random_state + r)
