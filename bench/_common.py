@@ -49,20 +49,27 @@ def machine_detail() -> dict:
 
 
 def timed_run(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, str, str, int]:
-    """Run a command, return (wall seconds, stdout, stderr, peak RSS MB of the child)."""
-    import resource
+    """Run a command, return (wall seconds, stdout, stderr, peak RSS MB of that child alone).
+
+    The child is reaped with ``os.wait4``, whose resource usage is the child's own (the
+    ``RUSAGE_CHILDREN`` maximum would be the largest of every child so far)."""
+    import tempfile
 
     e = dict(os.environ)
     e.update(env or {})
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.perf_counter()
-    r = subprocess.run(cmd, env=e, cwd=cwd or ROOT, capture_output=True, text=True)
-    dt = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if r.returncode != 0:
-        sys.stderr.write(r.stderr[-3000:])
-        raise SystemExit(f"command failed ({r.returncode}): {' '.join(cmd)}")
-    return dt, r.stdout, r.stderr, max(peak, before) // 1024
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, env=e, cwd=cwd or ROOT, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(p.pid, 0)
+        dt = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if p.returncode != 0:
+        sys.stderr.write(stderr[-3000:])
+        raise SystemExit(f"command failed ({p.returncode}): {' '.join(cmd)}")
+    return dt, stdout, stderr, usage.ru_maxrss // 1024
 
 
 def finished(path: Path, force: bool) -> bool:

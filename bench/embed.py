@@ -235,6 +235,7 @@ def run_one(model: str, set_name: str, probe: dict, repeats: int = 1) -> dict:
             "encode_gflops": round(gflop / encode_alone, 1),
             "fraction_of_bf16_matmul_bound": round(gflop / encode_alone / bound, 3),
             "matmul_bound_kind": bound_kind,
+            "matmul_bound_gflops": bound,
             "plain_fraction_of_fp32_matmul_bound": round(
                 gflop / plain_encode / probe[f"gflops_fp32_ffn_{dims['hidden']}"], 3),
         }
@@ -264,7 +265,7 @@ def incremental(td: Path, env: dict) -> dict:
 
 def table(res: dict) -> str:
     """The README table: one row per CPU kind x model x data set."""
-    rows = ["| CPU (lscpu; bf16 units) | model, data | chunks | ours whole s: start-up + load + trace + parity + encode (tokenise) + write | plain fp32 whole s (encode) | whole-process ratio | encode-alone ratio | min cosine | share of the matmul bound (bf16; fp32 where the CPU has no bf16 units) | load before/after |",
+    rows = ["| CPU (lscpu; bf16 units) | model, data (kernel; rounds) | chunks | ours whole s: start-up + load + trace + parity + encode (tokenise) + write | plain fp32 whole s (encode) | whole-process ratio | encode-alone ratio | min cosine | share of the matmul bound (bf16; fp32 where the CPU has no bf16 units) | load before/after |",
             "|---|---|---|---|---|---|---|---|---|---|"]
     for key, e in res.get("cpus", {}).items():
         for name, r in e.get("runs", {}).items():
@@ -275,7 +276,9 @@ def table(res: dict) -> str:
             split = (f"{o['whole_process_seconds']:.1f}: {o['startup_seconds']} + {o['model_load_seconds']} + "
                      f"{cell(o['trace_seconds'])} + {cell(o['parity_check_seconds'])} + {o['encode_seconds']} "
                      f"({o['tokenize_seconds']}) + {o['write_seconds']}")
-            rows.append(f"| {key.replace(' | ', ', ')} | {name} | {r['chunks']:,} | {split} | {p['whole_process_seconds']:.1f} "
+            kernel = o.get("bf16_kernel") if o.get("precision") == "bfloat16" else "float32"
+            rounds = f", best of {r['rounds']}" if r.get("rounds", 1) > 1 else ""
+            rows.append(f"| {key.replace(' | ', ', ')} | {name} ({kernel}{rounds}) | {r['chunks']:,} | {split} | {p['whole_process_seconds']:.1f} "
                         f"({p['encode_seconds']}) | **{r['speedup_whole_process']:.2f}×** | "
                         f"**{r['speedup_encode_alone']:.2f}×** | {r['min_cosine_vs_fp32']} | "
                         f"{r['fraction_of_bf16_matmul_bound']:.2f} ({r.get('matmul_bound_kind', 'bf16')}) | "
@@ -315,6 +318,7 @@ def main() -> None:
                 continue
             t0 = time.perf_counter()
             runs[name] = run_one(model, s, probe, a.rounds)
+            runs[name]["command"] = entry["command"]  # the entry's command is the latest invocation's
             print(f"{name}: {json.dumps(runs[name])[:400]} ({time.perf_counter() - t0:.0f} s)", flush=True)
             res["done"] = True
             save_results(OUT, res)
