@@ -43,6 +43,19 @@ def test_fused_matches_sentence_transformers_float32_row_for_row(parts):
     assert np.min(np.sum(ref * got, axis=1)) >= 0.995
 
 
+def test_the_own_encoder_runs_fused_as_it_is_and_another_model_is_traced(parts):
+    import torch
+    from transformers import AutoModel
+
+    layout, tok, _, bf = parts
+    assert fused.build(tok, bf, layout.pooling).kernel == "fused-eager"
+    other = AutoModel.from_pretrained(str(layout.path), local_files_only=True).eval().to(torch.bfloat16)
+    enc = fused.build(tok, other, layout.pooling)  # transformers' own class: the traced graph
+    assert enc.kernel == "fused-jit"
+    ref = load_sentence_transformer("all-MiniLM-L6-v2").encode(TEXTS, normalize_embeddings=True, batch_size=2)
+    assert np.min(np.sum(ref * _unit(enc.encode(TEXTS, batch_size=2)), axis=1)) >= 0.995
+
+
 def test_eager_float32_equals_sentence_transformers(parts):
     layout, tok, model, _ = parts
     ref = load_sentence_transformer("all-MiniLM-L6-v2").encode(TEXTS, normalize_embeddings=True, batch_size=2)
