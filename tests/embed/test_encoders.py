@@ -32,3 +32,26 @@ def test_an_architecture_it_does_not_know_is_left_to_transformers(tmp_path):
     (tmp_path / "config.json").write_text('{"model_type": "t5"}')
     (tmp_path / "model.safetensors").write_bytes(b"")
     assert not encoders.supported(tmp_path)
+
+
+@pytest.mark.parametrize("fused_ops", [True, False])
+def test_bfloat16_layer_is_close_to_float32_with_and_without_onednn_epilogues(fused_ops, monkeypatch):
+    """Without the fused oneDNN ops (a CPU whose oneDNN refuses bfloat16) the layer runs the same
+    arithmetic as separate operators; both stay within the parity floor of float32."""
+    import copy
+
+    import torch
+
+    if not fused_ops:
+        monkeypatch.setattr(encoders, "_fused_linear_ops", lambda: None)
+    path = resolve_model_path("all-MiniLM-L6-v2")
+    f = BatchTokenizer(read_layout(path))(TEXTS)
+    ours = encoders.load(path)
+    bf = copy.deepcopy(ours).to(torch.bfloat16)
+    m = f["attention_mask"].bool()
+    with torch.inference_mode():
+        a = ours(f["input_ids"], f["attention_mask"], f["token_type_ids"])
+        b = bf(f["input_ids"], f["attention_mask"], f["token_type_ids"]).float()
+    pa = (a * m[..., None]).sum(1) / m.sum(1, keepdim=True)
+    pb = (b * m[..., None]).sum(1) / m.sum(1, keepdim=True)
+    assert float(torch.nn.functional.cosine_similarity(pa, pb).min()) >= 0.995

@@ -37,12 +37,19 @@ def supported(path: str | Path) -> bool:
 
 def _fused_linear_ops():
     """oneDNN's linear with the activation or the residual add done on the accumulator
-    (``mkldnn::_linear_pointwise``), or None when this torch build has no oneDNN."""
+    (``mkldnn::_linear_pointwise``), or None where it cannot run bfloat16: a torch build without
+    oneDNN, or a CPU that oneDNN's bfloat16 check refuses (one without AVX-512 BW/VL/DQ, where the
+    op raises); the layer then runs the same arithmetic as separate operators."""
     import torch
 
     try:
+        if not (torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()):
+            return None
         op = torch.ops.mkldnn._linear_pointwise
-        return op if torch.backends.mkldnn.is_available() else None
+        x, w = torch.ones(2, 8, dtype=torch.bfloat16), torch.ones(4, 8, dtype=torch.bfloat16)
+        op(x, w, None, "gelu", [], "none")
+        op.binary(x, torch.ones(2, 4, dtype=torch.bfloat16), w, None, "add")
+        return op
     except (AttributeError, RuntimeError):
         return None
 
