@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import BENCH_DIR, SHARED, cpu_info, cpu_key, load_results, machine, save_results, timed_run  # noqa: E402
+from _common import SHARED, cpu_info, cpu_key, load_results, machine, save_results, timed_run  # noqa: E402
 
 OUT = "embed.json"
 MODELS = ("all-MiniLM-L6-v2", "all-mpnet-base-v2")
@@ -153,14 +153,25 @@ def cold_user_cache(td: Path, model: str) -> Path:
 def ours_encode_alone(rep: dict) -> float:
     """Encode alone covers every chunk: the rows the parity check encoded (and the encode reused)
     count with the parity check's time for them."""
-    extra = rep.get(f"parity_{rep['precision']}_seconds") or 0.0 if rep.get("rows_from_parity_check") else 0.0
-    return rep["encode_seconds"] + extra
+    if not rep.get("rows_from_parity_check"):
+        return rep["encode_seconds"]
+    return rep["encode_seconds"] + (rep.get(f"parity_{rep['precision']}_seconds") or 0.0)
 
 
-def run_one(model: str, set_name: str, probe: dict, repeats: int = 1) -> dict:
-    """``repeats`` rounds of (ours, plain), each cold and in a fresh process, alternating so a drift
+def embed_cold(rd: Path, chunks_path: Path, params: Path, model: str, env: dict | None = None) -> dict:
+    """One `topicstance embed` in a fresh process with an empty embedding cache and user cache under
+    ``rd``: its wall time, embed report, peak RSS, vectors file and the environment it ran in."""
+    xdg = cold_user_cache(rd, model)
+    env = {**(env or {}), "TOPICSTANCE_CACHE": str(rd / "cache"), "XDG_CACHE_HOME": str(xdg)}
+    t, _, _, rss = timed_run([sys.executable, "-m", "topicstance.cli", "embed", str(chunks_path), "--out",
+                              str(rd / "emb"), "--report", str(rd / "rep.json"), "--params", str(params)], env=env)
+    return {"t": t, "rep": json.loads((rd / "rep.json").read_text()), "rss": rss,
+            "vectors": rd / "emb" / "vectors.npy", "env": env}
+
+
+def run_one(model: str, set_name: str, probe: dict, rounds: int = 1) -> dict:
+    """``rounds`` rounds of (ours, plain), each cold and in a fresh process, alternating so a drift
     in the machine's speed reaches both sides; each side keeps its fastest round."""
-    ts = [sys.executable, "-m", "topicstance.cli"]
     from topicstance.embed.model import resolve_model_path
 
     with tempfile.TemporaryDirectory() as td:
@@ -170,14 +181,9 @@ def run_one(model: str, set_name: str, probe: dict, repeats: int = 1) -> dict:
         n = len(chunks)
         load0 = os.getloadavg()[0]
         ours_runs, plain_runs = [], []
-        for r in range(repeats):
+        for r in range(rounds):
             rd = td / f"round{r}"
-            xdg = cold_user_cache(rd, model)
-            env = {"TOPICSTANCE_CACHE": str(rd / "cache"), "XDG_CACHE_HOME": str(xdg)}
-            t, _, _, rss = timed_run(ts + ["embed", str(chunks_path), "--out", str(rd / "emb"), "--report",
-                                           str(rd / "rep.json"), "--params", str(td / "params.yaml")], env=env)
-            ours_runs.append({"t": t, "rep": json.loads((rd / "rep.json").read_text()), "rss": rss,
-                              "vectors": rd / "emb" / "vectors.npy", "env": env})
+            ours_runs.append(embed_cold(rd, chunks_path, td / "params.yaml", model))
             t, out, _, rss = timed_run(
                 [sys.executable, str(Path(__file__).parent / "plain_st_encode.py"), str(chunks_path),
                  str(rd / "plain.npy"), str(resolve_model_path(model))])
@@ -202,7 +208,7 @@ def run_one(model: str, set_name: str, probe: dict, repeats: int = 1) -> dict:
             "articles": int(chunks["article_id"].nunique()), "chunks": n,
             "mean_tokens_per_chunk": round(float(chunks["n_tokens"].mean()), 1),
             "loadavg_1min_before_after": [round(load0, 2), round(load1, 2)],
-            "rounds": repeats,
+            "rounds": rounds,
             "whole_process_seconds_each_round": {"ours": [round(x["t"], 2) for x in ours_runs],
                                                  "plain": [round(x["t"], 2) for x in plain_runs]},
             "encode_alone_seconds_each_round": {

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, cpu_info, cpu_key, load_results, machine, save_results, timed_run  # noqa: E402
-from embed import SETS, cold_user_cache, prepare  # noqa: E402
+from _common import ROOT, cpu_info, cpu_key, load_results, machine, save_results  # noqa: E402
+from embed import SETS, embed_cold, prepare  # noqa: E402
 
 OUT = "embed_vs_ref.json"
 
@@ -42,17 +42,12 @@ def export_src(ref: str, dest: Path) -> str:
 
 
 def one(td: Path, tag: str, r: int, chunks: Path, model: str, src: Path | None) -> dict:
-    rd = td / f"{tag}{r}"
-    xdg = cold_user_cache(rd, model)
-    env = {"TOPICSTANCE_CACHE": str(rd / "cache"), "XDG_CACHE_HOME": str(xdg)}
-    if src is not None:
-        env["PYTHONPATH"] = str(src) + os.pathsep + os.environ.get("PYTHONPATH", "")
-    t, _, _, rss = timed_run([sys.executable, "-m", "topicstance.cli", "embed", str(chunks), "--out", str(rd / "emb"),
-                              "--report", str(rd / "rep.json"), "--params", str(td / "params.yaml")], env=env)
-    rep = json.loads((rd / "rep.json").read_text())
-    return {"whole_process_seconds": round(t, 2), "encode_seconds": round(rep["encode_seconds"], 2),
+    env = {"PYTHONPATH": str(src) + os.pathsep + os.environ.get("PYTHONPATH", "")} if src is not None else None
+    x = embed_cold(td / f"{tag}{r}", chunks, td / "params.yaml", model, env)
+    rep = x["rep"]
+    return {"whole_process_seconds": round(x["t"], 2), "encode_seconds": round(rep["encode_seconds"], 2),
             "parity_seconds": rep.get("parity_seconds"), "bf16_kernel": rep.get("bf16_kernel"),
-            "precision": rep["precision"], "peak_rss_mb": rss, "vectors": str(rd / "emb" / "vectors.npy")}
+            "precision": rep["precision"], "peak_rss_mb": x["rss"], "vectors": str(x["vectors"])}
 
 
 def main() -> None:

@@ -235,7 +235,8 @@ class Embedder:
         t0 = time.perf_counter()
         a = self._encode_raw(texts, "float32")
         t1 = time.perf_counter()
-        self._encoder("bfloat16")  # built (traced, for a transformers model) outside the timed encode
+        if self.layout is not None:
+            self._encoder("bfloat16")  # built (traced, for a transformers model) outside the timed encode
         t2 = time.perf_counter()
         b = self._encode_raw(texts, "bfloat16")
         t3 = time.perf_counter()

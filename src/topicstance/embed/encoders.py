@@ -63,7 +63,7 @@ def _module_class():
 
     class Layer(nn.Module):
         """One encoder layer. The query, key and value projections are one ``H -> 3H`` product
-        (``qkv``, filled by :func:`load` from the three weight matrices); attention is
+        (``qkv``: :func:`_rename` stacks the three weight matrices); attention is
         ``scaled_dot_product_attention`` (one fused kernel, no score matrix kept). In bfloat16 on
         the CPU the GELU and the residual adds run in the epilogue of oneDNN's matrix product, on
         its float32 accumulator, so each is one pass over memory instead of three."""
@@ -71,20 +71,10 @@ def _module_class():
         def __init__(self, H: int, F_: int, heads: int, eps: float):
             super().__init__()
             self.heads, self.hd = heads, H // heads
-            self.q, self.k, self.v, self.o = (nn.Linear(H, H) for _ in range(4))
-            self.qkv: nn.Linear | None = None
+            self.qkv, self.o = nn.Linear(H, 3 * H), nn.Linear(H, H)
             self.ln1 = nn.LayerNorm(H, eps=eps)
             self.fc1, self.fc2 = nn.Linear(H, F_), nn.Linear(F_, H)
             self.ln2 = nn.LayerNorm(H, eps=eps)
-
-        def fuse_qkv(self):
-            """Replace ``q``, ``k``, ``v`` by one ``qkv`` product with the same weights."""
-            qkv = nn.Linear(self.q.in_features, 3 * self.q.out_features)
-            with torch.no_grad():
-                qkv.weight.copy_(torch.cat([self.q.weight, self.k.weight, self.v.weight]))
-                qkv.bias.copy_(torch.cat([self.q.bias, self.k.bias, self.v.bias]))
-            self.qkv = qkv.to(self.q.weight.dtype)
-            del self.q, self.k, self.v
 
         def forward(self, h, bias):
             B, L, H = h.shape
@@ -156,7 +146,9 @@ def _module_class():
 
 
 def _rename(kind: str, sd: dict) -> dict:
-    """transformers' weight names -> this module's."""
+    """transformers' weight names -> this module's (query, key and value stacked into ``qkv``)."""
+    import torch
+
     out = {}
     for k, v in sd.items():
         for pre in ("bert.", "mpnet."):
@@ -178,6 +170,8 @@ def _rename(kind: str, sd: dict) -> dict:
         k = (k.replace("intermediate.dense", "fc1").replace("output.dense", "fc2")
              .replace("output.LayerNorm", "ln2"))
         out[k] = v
+    for k in [k for k in out if ".q." in k]:  # layers.N.q.weight and .bias: one product with k and v
+        out[k.replace(".q.", ".qkv.")] = torch.cat([out.pop(k.replace(".q.", f".{p}.")) for p in "qkv"])
     return out
 
 
@@ -190,12 +184,9 @@ def load(path: str | Path):
     model = _module_class()(cfg)
     sd = _rename(cfg["model_type"], load_file(str(path / "model.safetensors")))
     missing, unexpected = model.load_state_dict(sd, strict=False)
-    missing = [k for k in missing if ".qkv." not in k]  # built from q, k and v below
     if missing or unexpected:
         raise ValueError(f"{path}: weights do not fit a {cfg['model_type']} encoder "
                          f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
-    for layer in model.layers:
-        layer.fuse_qkv()
     if model.kind == "mpnet":
         import torch
 
