@@ -60,16 +60,22 @@ from topicstance.stance.split import read_named_splits, split_of_units  # noqa: 
 
 OUT = "stance_methods.json"
 MINI, MPNET = "all-MiniLM-L6-v2", "all-mpnet-base-v2"
-ROWS = {  # name -> (method, body, C)
-    "tfidf": ("tfidf", MINI, "auto"),
-    "embedding-lr/MiniLM": ("embedding-lr", MINI, "auto"),
-    "hybrid/MiniLM/C=1": ("hybrid", MINI, 1.0),
-    "hybrid/MiniLM/C=3": ("hybrid", MINI, 3.0),
-    "hybrid-pair/MiniLM": ("hybrid-pair", MINI, 1.0),
-    "hybrid/mpnet": ("hybrid", MPNET, 1.0),
-    "hybrid/mpnet/C=3": ("hybrid", MPNET, 3.0),
-    "hybrid/MiniLM+mpnet": ("hybrid", [MINI, MPNET], 1.0),
-    "hybrid/MiniLM+mpnet/C=3": ("hybrid", [MINI, MPNET], 3.0),
+W1 = {"target_weight": 1.0, "embedding_weight": 1.0}  # the rows measured before the block weights existed
+ROWS = {  # name -> (method, body, C[, other StanceClassifier parameters])
+    "tfidf": ("tfidf", MINI, "auto", W1),
+    "embedding-lr/MiniLM": ("embedding-lr", MINI, "auto", W1),
+    "hybrid/MiniLM/C=1": ("hybrid", MINI, 1.0, W1),
+    "hybrid/MiniLM/C=3": ("hybrid", MINI, 3.0, W1),
+    "hybrid-pair/MiniLM": ("hybrid-pair", MINI, 1.0, W1),
+    "hybrid/mpnet": ("hybrid", MPNET, 1.0, W1),
+    "hybrid/mpnet/C=3": ("hybrid", MPNET, 3.0, W1),
+    "hybrid/MiniLM+mpnet": ("hybrid", [MINI, MPNET], 1.0, W1),
+    "hybrid/MiniLM+mpnet/C=3": ("hybrid", [MINI, MPNET], 3.0, W1),
+    # target_weight (tw) / embedding_weight (ew): the per-target blocks and the embedding block scaled
+    "hybrid/MiniLM/tw=2/ew=1/C=1": ("hybrid", MINI, 1.0, {"target_weight": 2.0, "embedding_weight": 1.0}),
+    "hybrid/MiniLM/tw=2/ew=0.5/C=1": ("hybrid", MINI, 1.0, {"target_weight": 2.0, "embedding_weight": 0.5}),
+    "hybrid/MiniLM/tw=3/ew=0.5/C=1": ("hybrid", MINI, 1.0, {"target_weight": 3.0, "embedding_weight": 0.5}),
+    "hybrid/MiniLM/tw=3/ew=0.35/C=0.3": ("hybrid", MINI, 0.3, {"target_weight": 3.0, "embedding_weight": 0.35}),
 }
 POOL_SOURCES = ("propaganda_diary", "kremlin", "president_of_ukraine")
 N_BOOT = 1000
@@ -96,13 +102,19 @@ def body_matrix(E: dict, body, idx=None) -> np.ndarray:
     return blocks[0] if len(blocks) == 1 else np.hstack(blocks)
 
 
-def make(params, method, body, C) -> StanceClassifier:
-    return StanceClassifier.from_params(params.stance, params.embed, method=method).set_params(model=body, C=C)
+def make(params, method, body, C, extra: dict | None = None) -> StanceClassifier:
+    return StanceClassifier.from_params(params.stance, params.embed, method=method).set_params(
+        model=body, C=C, **(extra or {}))
+
+
+def unpack(row) -> tuple:
+    """(method, body, C, extra parameters) of a ROWS entry."""
+    return (*row[:3], dict(row[3]) if len(row) > 3 else {})
 
 
 def fit_predict(params, row, d: pd.DataFrame, E: dict, tr, te, counts=None) -> np.ndarray:
-    method, body, C = row
-    clf = make(params, method, body, C)
+    method, body, C, extra = unpack(row)
+    clf = make(params, method, body, C, extra)
     X = body_matrix(E, body)
     clf.fit(d["text"].iloc[tr].tolist(), d["target"].iloc[tr].tolist(), d["stance"].iloc[tr].tolist(),
             embeddings=X[tr], ngram_counts=counts)
@@ -124,8 +136,8 @@ def run_row(name: str, row, params, proj: pd.DataFrame, Ep: dict, sem: pd.DataFr
     """One row; with ``previous`` (``--apply-only``) only the final fit, size and apply timing are redone."""
     from sklearn.model_selection import StratifiedGroupKFold
 
-    method, body, C = row
-    res: dict = {"method": method, "body": body, "C": C}
+    method, body, C, extra = unpack(row)
+    res: dict = {"method": method, "body": body, "C": C, **extra}
     t0 = time.perf_counter()
     if previous is not None:
         res = {**previous, **res}
@@ -160,11 +172,11 @@ def run_row(name: str, row, params, proj: pd.DataFrame, Ep: dict, sem: pd.DataFr
 
 
 def _final(name, row, params, proj, Ep, chunks, res, t0) -> dict:
-    method, body, C = row
+    method, body, C, extra = unpack(row)
     tr_all = np.flatnonzero(proj["split"].to_numpy() == "train")
     # -- reported: the project test splits
     test = np.flatnonzero(proj["split"].to_numpy() == "test")
-    clf = make(params, method, body, C)
+    clf = make(params, method, body, C, extra)
     X = body_matrix(Ep, body)
     t1 = time.perf_counter()
     clf.fit(proj["text"].iloc[tr_all].tolist(), proj["target"].iloc[tr_all].tolist(),
@@ -227,14 +239,15 @@ def table(res: dict) -> str:
 
     lines = ["| method, body, C | CV macro-F1 / F_avg | CV pool | SemEval val F_avg | SemEval test F_avg | "
              "SemEval LOTO F_avg | seed test macro-F1 [95%] / F_avg | pool test macro-F1 [95%] / F_avg | "
-             "per source macro-F1 | train s | apply chunks/s | model MB |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "per source macro-F1 | train s | apply chunks/s | model MB | CPU, date |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in res["rows"].items():
         ps = ", ".join(f"{k} {v:.3f}" for k, v in r["per_source"].items())
         lines.append(f"| {name} | {r['cv']['macro_f1']:.3f} / {r['cv']['f_avg']:.3f} | {r['cv_pool']['macro_f1']:.3f} | "
                      f"{r['semeval_val']['f_avg']:.3f} | {r['semeval_test']['f_avg']:.3f} | "
                      f"{r['semeval_loto']['mean_f_avg']:.3f} | {ci(r['seed_test'])} | {ci(r['pool_test'])} | {ps} | "
-                     f"{r['train_seconds']:.1f} | {r['apply_chunks_per_second']:.0f} | {r['model_mb']:.1f} |")
+                     f"{r['train_seconds']:.1f} | {r['apply_chunks_per_second']:.0f} | {r['model_mb']:.1f} | "
+                     f"{r['machine'].get('cpu')}, {r['machine'].get('date')} |")
     return "\n".join(lines) + "\n"
 
 
@@ -250,6 +263,8 @@ def main() -> None:
     cache = os.environ.get("TOPICSTANCE_CACHE") or str(ROOT / ".cache" / "embeddings")
     res = load_results(OUT)  # --force re-runs the rows named in --rows, keeping the others
     res.setdefault("rows", {})
+    for r in res["rows"].values():  # rows of an earlier run keep the machine they were measured on
+        r.setdefault("machine", {k: res.get("machine", {}).get(k) for k in ("cpu", "date")})
     proj = read_labels(ROOT / params.stance.labels, require_split=True).reset_index(drop=True)
     proj["test_split"] = split_of_units(proj["unit_id"], read_named_splits(params.stance.test_split))
     sem = semeval()
@@ -264,6 +279,7 @@ def main() -> None:
             continue
         prev = res["rows"].get(name) if a.apply_only else None
         res["rows"][name] = run_row(name, ROWS[name], params, proj, Ep, sem, Es, chunks, prev)
+        res["rows"][name]["machine"] = {"cpu": machine()["cpu"], "date": machine()["date"]}
         print(name, {k: res["rows"][name][k] for k in ("cv", "semeval_val", "semeval_test", "pool_test",
                                                          "apply_chunks_per_second")}, flush=True)
         res.update({"done": False, "machine": machine(), "command": "python bench/stance_methods.py --force"})

@@ -37,6 +37,8 @@ def test_unknown_section_is_rejected(tmp_path):
     ("ingest:\n  dedup_threshold: 1.5\n", "ingest.dedup_threshold"),
     ("embed:\n  precision: half\n", "embed.precision"),
     ("topics:\n  min_cluster_size: 1\n", "topics.min_cluster_size"),
+    ("stance:\n  target_weight: 0\n", "stance.target_weight"),
+    ("stance:\n  embedding_weight: -1\n", "stance.embedding_weight"),
 ])
 def test_out_of_range_values_name_the_parameter(tmp_path, text, name):
     p = tmp_path / "params.yaml"

@@ -207,6 +207,8 @@ class StanceParams:
     test_fraction: float = 0.25
     C: Union[float, str] = "auto"
     class_weight: str = "balanced-per-target"
+    target_weight: float = 2.0
+    embedding_weight: float = 0.5
     cv_folds: int = 5
     cv_repeats: int = 1
     n_bootstrap: int = 1000
@@ -250,6 +252,10 @@ class StanceParams:
                                     and self.C > 0), "stance.C", f"must be 'auto' or > 0, got {self.C!r}")
         _check(self.class_weight in CLASS_WEIGHTS, "stance.class_weight",
                f"must be {_or(CLASS_WEIGHTS)}, got {self.class_weight!r}")
+        for name in ("target_weight", "embedding_weight"):
+            v = getattr(self, name)
+            _check(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0, f"stance.{name}",
+                   f"must be a number > 0, got {v!r}")
         _check(self.cv_folds >= 2, "stance.cv_folds", f"must be >= 2, got {self.cv_folds}")
         _check(self.cv_repeats >= 1, "stance.cv_repeats", f"must be >= 1, got {self.cv_repeats}")
         _check(self.n_bootstrap >= 100, "stance.n_bootstrap", f"must be >= 100, got {self.n_bootstrap}")

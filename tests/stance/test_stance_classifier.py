@@ -121,6 +121,22 @@ def test_save_load_round_trip_without_pickle(tmp_path, labels, cache_dir):
     assert np.allclose(back.predict_proba(texts, targets), clf.predict_proba(texts, targets), atol=1e-6)
 
 
+def test_block_weights_change_the_model_and_survive_save_and_load(tmp_path, labels, cache_dir):
+    texts, targets = labels["text"].tolist(), labels["target"].tolist()
+    plain = _fit(_clf(cache_dir, method="hybrid", target_weight=1.0, embedding_weight=1.0), labels)
+    weighted = _fit(_clf(cache_dir, method="hybrid", target_weight=3.0, embedding_weight=0.5), labels)
+    assert not np.allclose(weighted.predict_proba(texts, targets), plain.predict_proba(texts, targets), atol=1e-3)
+    back = StanceClassifier.load(weighted.save(tmp_path / "m"), cache_dir=cache_dir)
+    assert (back.target_weight, back.embedding_weight) == (3.0, 0.5)
+    assert np.allclose(back.predict_proba(texts, targets), weighted.predict_proba(texts, targets), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["target_weight", "embedding_weight"])
+def test_a_block_weight_that_is_not_positive_names_the_parameter(labels, name):
+    with pytest.raises(ParamsError, match=f"stance.{name}"):
+        _fit(StanceClassifier(method="tfidf", **{name: 0}), labels)
+
+
 def test_changed_model_file_is_refused(tmp_path, labels, cache_dir):
     _fit(_clf(cache_dir, method="tfidf"), labels).save(tmp_path / "m")
     coef = tmp_path / "m" / "head_tfidf_coef.npy"

@@ -25,7 +25,10 @@ Methods (``stance.method``):
     probabilities.
 
 "Target-aware" is explained in :mod:`.targets`; a target unseen in training
-falls back to the shared weights. With ``mask_targets`` (off by default) every
+falls back to the shared weights. ``target_weight`` scales the per-target blocks
+against the shared one, ``embedding_weight`` the sentence-embedding features
+against the n-gram block (whose rows have unit norm, like a sentence embedding):
+under one L2 penalty each is a relative regularisation strength. With ``mask_targets`` (off by default) every
 text is first rewritten relative to its target (:mod:`.mask`: mentions of the
 target and its ``aliases`` become TARGET, other targets' become OTHER), so what
 is learnt about one target carries over to the others.
@@ -60,10 +63,11 @@ COMPONENT_FEATURES = {"tfidf": ("ngrams",), "embedding-lr": ("frozen",), "hybrid
 METHOD_COMPONENTS = {"tfidf": ("tfidf",), "embedding-lr": ("embedding-lr",), "hybrid": ("hybrid",),
                      "hybrid-pair": ("hybrid-pair",), "setfit": ("setfit",), "ensemble": ("hybrid", "setfit")}
 # Inverse regularisation used when C == "auto": chosen per component by cross-validation, never on
-# a test split (docs/stance.md). hybrid: 3 since the labels grew (2026-12-01, bench/stance_methods.py:
-# grouped 5-fold CV on the project train split 0.697 vs 0.690 macro-F1 at C=1, SemEval val F_avg
-# 0.724 vs 0.720); the others from 4-fold CV on the SemEval-2016 training split.
-AUTO_C = {"tfidf": 0.3, "embedding-lr": 3.0, "hybrid": 3.0, "hybrid-pair": 1.0, "setfit": 1.0}
+# a test split (docs/stance.md). hybrid: 1 with the default block weights (target_weight 2,
+# embedding_weight 0.5; 2026-12-03, bench/stance_methods.py: grouped 5-fold CV on the project train
+# split 0.715 macro-F1, SemEval val F_avg 0.761, against 0.697 / 0.724 for weights 1, 1 at C=3, the
+# default before); the others from 4-fold CV on the SemEval-2016 training split.
+AUTO_C = {"tfidf": 0.3, "embedding-lr": 3.0, "hybrid": 1.0, "hybrid-pair": 1.0, "setfit": 1.0}
 _S, _E = StanceParams(), EmbedParams()  # the one source of defaults
 _LOG = logging.getLogger(__name__)
 
@@ -108,6 +112,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, method: str = _S.method, C=_S.C, class_weight: str = _S.class_weight,
+                 target_weight: float = _S.target_weight, embedding_weight: float = _S.embedding_weight,
                  model: str | list = _S.model, precision: str = _E.precision, batch_size: int = _E.batch_size,
                  cache_dir: str | None = _E.cache_dir, setfit_max_steps: int = _S.setfit_max_steps,
                  setfit_batch_size: int = _S.setfit_batch_size, random_state: int = _S.random_state,
@@ -116,6 +121,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.method = method
         self.C = C
         self.class_weight = class_weight
+        self.target_weight = target_weight
+        self.embedding_weight = embedding_weight
         self.model = model
         self.precision = precision
         self.batch_size = batch_size
@@ -131,6 +138,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
     @classmethod
     def from_params(cls, stance, embed, method: str | None = None, **kw) -> "StanceClassifier":
         return cls(method=method or stance.method, C=stance.C, class_weight=stance.class_weight,
+                   target_weight=stance.target_weight, embedding_weight=stance.embedding_weight,
                    model=stance.model, precision=embed.precision, batch_size=embed.batch_size,
                    cache_dir=embed.cache_dir, setfit_max_steps=stance.setfit_max_steps,
                    setfit_batch_size=stance.setfit_batch_size, random_state=stance.random_state,
@@ -148,6 +156,10 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         if self.class_weight not in CLASS_WEIGHTS:
             raise ParamsError(f"parameter stance.class_weight: must be {', '.join(CLASS_WEIGHTS)}, "
                               f"got {self.class_weight!r}")
+        for name in ("target_weight", "embedding_weight"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0):
+                raise ParamsError(f"parameter stance.{name}: must be a number > 0, got {v!r}")
         if not (isinstance(self.model, str) and self.model.strip() or isinstance(self.model, (list, tuple))
                 and self.model and all(isinstance(m, str) and m.strip() for m in self.model)):
             raise ParamsError(f"parameter stance.model: must be a model name or a list of names, got {self.model!r}")
@@ -255,7 +267,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         return w * (len(w) / w.sum())
 
     def _design(self, component: str, feats: dict, targets: list[str]):
-        parts = [feats[k] for k in COMPONENT_FEATURES[component]]
+        w = float(self.embedding_weight)
+        parts = [feats[k] if k == "ngrams" or w == 1.0 else w * feats[k] for k in COMPONENT_FEATURES[component]]
         if any(sp.issparse(p) for p in parts):
             X = sp.hstack([sp.csr_matrix(p) for p in parts], format="csr")
         else:
@@ -290,7 +303,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                              "need at least two stance classes")
         t0 = time.perf_counter()
         self.classes_ = CLASSES
-        self.targets_ = TargetBlocks().fit(targets)
+        self.targets_ = TargetBlocks(self.target_weight).fit(targets)
         self.n_train_ = len(texts)
         self.train_counts_ = {c: int(sum(1 for v in labels if v == c)) for c in CLASSES}
         self.train_units_ = sorted({unit_id(t) for t in texts})
@@ -416,6 +429,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         params = {k: v for k, v in cfg["params"].items() if k in known}
         params.setdefault("mask_targets", False)  # saved before target masking existed: trained without
         params.setdefault("aliases", None)
+        params.setdefault("target_weight", 1.0)  # saved before the weights existed: trained with 1 and 1
+        params.setdefault("embedding_weight", 1.0)
         if cache_dir is not ...:
             params["cache_dir"] = cache_dir
         if precision is not None:
@@ -425,7 +440,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         clf.classes_ = tuple(cfg["classes"])
         if clf.classes_ != CLASSES:
             raise ModelFileError(f"{where}: classes {clf.classes_} differ from {CLASSES}")
-        clf.targets_ = TargetBlocks().fit(cfg["targets"])
+        clf.targets_ = TargetBlocks(clf.target_weight).fit(cfg["targets"])
         clf.masker_ = None
         if clf.mask_targets:
             from .mask import TargetMasker
