@@ -29,14 +29,17 @@ def test_a_target_never_fitted_is_masked_by_its_own_name():
 
 
 def test_masking_carries_a_stance_learnt_for_one_target_to_another(tmp_path):
-    """AGAINST examples exist for Russia only; an AGAINST text about Ukraine is still read as AGAINST."""
+    """AGAINST examples exist for Russia only; an AGAINST text about Ukraine is still read as AGAINST.
+    The transfer runs through the shared weights, so it is tested with plain feature augmentation
+    (target_weight 1, embedding_weight 1, C 3: the defaults this test was written with): target_weight 2 lets Ukraine's own block learn "never AGAINST" (docs/stance.md)."""
     df = make_labels(per_template=3)
     df = df[~((df["target"] == "Ukraine") & (df["stance"] == "AGAINST"))]
     held = [tpl.format(t="Ukraine", x=FILLERS[4]) for tpl in AGAINST]
     p, pred = {}, {}
     for mask in (True, False):
         clf = StanceClassifier(method="hybrid", cache_dir=str(tmp_path), precision="float32", mask_targets=mask,
-                               class_weight="balanced")
+                               class_weight="balanced", target_weight=1.0,
+                               embedding_weight=1.0, C=3.0)
         clf.fit(df["text"].tolist(), df["target"].tolist(), df["stance"].tolist())
         p[mask] = clf.predict_proba(held, ["Ukraine"] * len(held))[:, 1]
         pred[mask] = clf.predict(held, ["Ukraine"] * len(held))
