@@ -61,7 +61,7 @@ from topicstance.stance.split import read_named_splits, split_of_units  # noqa: 
 OUT = "stance_methods.json"
 MINI, MPNET = "all-MiniLM-L6-v2", "all-mpnet-base-v2"
 W1 = {"target_weight": 1.0, "embedding_weight": 1.0}  # the rows measured before the block weights existed
-ROWS = {  # name -> (method, body, C[, other StanceClassifier parameters])
+ROWS = {  # name -> (method, body, C, the other StanceClassifier parameters)
     "tfidf": ("tfidf", MINI, "auto", W1),
     "embedding-lr/MiniLM": ("embedding-lr", MINI, "auto", W1),
     "hybrid/MiniLM/C=1": ("hybrid", MINI, 1.0, W1),
@@ -102,18 +102,13 @@ def body_matrix(E: dict, body, idx=None) -> np.ndarray:
     return blocks[0] if len(blocks) == 1 else np.hstack(blocks)
 
 
-def make(params, method, body, C, extra: dict | None = None) -> StanceClassifier:
+def make(params, method, body, C, extra: dict) -> StanceClassifier:
     return StanceClassifier.from_params(params.stance, params.embed, method=method).set_params(
-        model=body, C=C, **(extra or {}))
-
-
-def unpack(row) -> tuple:
-    """(method, body, C, extra parameters) of a ROWS entry."""
-    return (*row[:3], dict(row[3]) if len(row) > 3 else {})
+        model=body, C=C, **extra)
 
 
 def fit_predict(params, row, d: pd.DataFrame, E: dict, tr, te, counts=None) -> np.ndarray:
-    method, body, C, extra = unpack(row)
+    method, body, C, extra = row
     clf = make(params, method, body, C, extra)
     X = body_matrix(E, body)
     clf.fit(d["text"].iloc[tr].tolist(), d["target"].iloc[tr].tolist(), d["stance"].iloc[tr].tolist(),
@@ -136,7 +131,7 @@ def run_row(name: str, row, params, proj: pd.DataFrame, Ep: dict, sem: pd.DataFr
     """One row; with ``previous`` (``--apply-only``) only the final fit, size and apply timing are redone."""
     from sklearn.model_selection import StratifiedGroupKFold
 
-    method, body, C, extra = unpack(row)
+    method, body, C, extra = row
     res: dict = {"method": method, "body": body, "C": C, **extra}
     t0 = time.perf_counter()
     if previous is not None:
@@ -172,7 +167,7 @@ def run_row(name: str, row, params, proj: pd.DataFrame, Ep: dict, sem: pd.DataFr
 
 
 def _final(name, row, params, proj, Ep, chunks, res, t0) -> dict:
-    method, body, C, extra = unpack(row)
+    method, body, C, extra = row
     tr_all = np.flatnonzero(proj["split"].to_numpy() == "train")
     # -- reported: the project test splits
     test = np.flatnonzero(proj["split"].to_numpy() == "test")
@@ -279,7 +274,8 @@ def main() -> None:
             continue
         prev = res["rows"].get(name) if a.apply_only else None
         res["rows"][name] = run_row(name, ROWS[name], params, proj, Ep, sem, Es, chunks, prev)
-        res["rows"][name]["machine"] = {"cpu": machine()["cpu"], "date": machine()["date"]}
+        here = machine()
+        res["rows"][name]["machine"] = {"cpu": here["cpu"], "date": here["date"]}
         print(name, {k: res["rows"][name][k] for k in ("cv", "semeval_val", "semeval_test", "pool_test",
                                                          "apply_chunks_per_second")}, flush=True)
         res.update({"done": False, "machine": machine(), "command": "python bench/stance_methods.py --force"})

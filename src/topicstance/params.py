@@ -24,6 +24,14 @@ def _check(cond: bool, name: str, msg: str) -> None:
         raise ParamsError(f"parameter {name}: {msg}")
 
 
+def check_block_weights(obj) -> None:
+    """``stance.target_weight`` and ``stance.embedding_weight`` of ``obj`` (params or classifier): numbers > 0."""
+    for name in ("target_weight", "embedding_weight"):
+        v = getattr(obj, name)
+        _check(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0, f"stance.{name}",
+               f"must be a number > 0, got {v!r}")
+
+
 def _or(choices) -> str:
     return ", ".join(choices[:-1]) + " or " + choices[-1]
 
@@ -252,10 +260,7 @@ class StanceParams:
                                     and self.C > 0), "stance.C", f"must be 'auto' or > 0, got {self.C!r}")
         _check(self.class_weight in CLASS_WEIGHTS, "stance.class_weight",
                f"must be {_or(CLASS_WEIGHTS)}, got {self.class_weight!r}")
-        for name in ("target_weight", "embedding_weight"):
-            v = getattr(self, name)
-            _check(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0, f"stance.{name}",
-                   f"must be a number > 0, got {v!r}")
+        check_block_weights(self)
         _check(self.cv_folds >= 2, "stance.cv_folds", f"must be >= 2, got {self.cv_folds}")
         _check(self.cv_repeats >= 1, "stance.cv_repeats", f"must be >= 1, got {self.cv_repeats}")
         _check(self.n_bootstrap >= 100, "stance.n_bootstrap", f"must be >= 100, got {self.n_bootstrap}")

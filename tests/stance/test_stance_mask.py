@@ -31,7 +31,8 @@ def test_a_target_never_fitted_is_masked_by_its_own_name():
 def test_masking_carries_a_stance_learnt_for_one_target_to_another(tmp_path):
     """AGAINST examples exist for Russia only; an AGAINST text about Ukraine is still read as AGAINST.
     The transfer runs through the shared weights, so it is tested with plain feature augmentation
-    (target_weight 1, embedding_weight 1, C 3: the defaults this test was written with): target_weight 2 lets Ukraine's own block learn "never AGAINST" (docs/stance.md)."""
+    (target_weight 1, embedding_weight 1, C 3: the defaults this test was written with); with
+    target_weight 2 Ukraine's own block learns "never AGAINST" (docs/stance.md)."""
     df = make_labels(per_template=3)
     df = df[~((df["target"] == "Ukraine") & (df["stance"] == "AGAINST"))]
     held = [tpl.format(t="Ukraine", x=FILLERS[4]) for tpl in AGAINST]

@@ -28,8 +28,9 @@ Methods (``stance.method``):
 falls back to the shared weights. ``target_weight`` scales the per-target blocks
 against the shared one, ``embedding_weight`` the sentence-embedding features
 against the n-gram block (whose rows have unit norm, like a sentence embedding):
-under one L2 penalty each is a relative regularisation strength. With ``mask_targets`` (off by default) every
-text is first rewritten relative to its target (:mod:`.mask`: mentions of the
+under one L2 penalty each is a relative regularisation strength.
+
+With ``mask_targets`` (off by default) every text is first rewritten relative to its target (:mod:`.mask`: mentions of the
 target and its ``aliases`` become TARGET, other targets' become OTHER), so what
 is learnt about one target carries over to the others.
 
@@ -50,7 +51,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..errors import InputError, ModelFileError, ParamsError
-from ..params import EmbedParams, StanceParams
+from ..params import EmbedParams, StanceParams, check_block_weights
 from . import CLASS_WEIGHTS, CLASSES, METHODS
 from .head import LinearHead
 from .labels import unit_id
@@ -156,10 +157,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         if self.class_weight not in CLASS_WEIGHTS:
             raise ParamsError(f"parameter stance.class_weight: must be {', '.join(CLASS_WEIGHTS)}, "
                               f"got {self.class_weight!r}")
-        for name in ("target_weight", "embedding_weight"):
-            v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0):
-                raise ParamsError(f"parameter stance.{name}: must be a number > 0, got {v!r}")
+        check_block_weights(self)
         if not (isinstance(self.model, str) and self.model.strip() or isinstance(self.model, (list, tuple))
                 and self.model and all(isinstance(m, str) and m.strip() for m in self.model)):
             raise ParamsError(f"parameter stance.model: must be a model name or a list of names, got {self.model!r}")

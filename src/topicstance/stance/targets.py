@@ -5,9 +5,10 @@ augmentation): the shared weights learn what signals stance toward any target,
 each target's block learns what is particular to it (for example that praise of
 Kyiv is FAVOR toward Ukraine). ``weight`` (w, ``stance.target_weight``) sets how
 cheap the per-target weights are next to the shared ones under the head's L2
-penalty: w > 1 lets each target depart further from the shared weights. A target never seen in training gets zeros in every target
-block, so it is classified by the shared weights alone: that is the fallback
-for unseen targets, and ``unseen`` counts the rows that used it.
+penalty: w > 1 lets each target depart further from the shared weights. A
+target never seen in training gets zeros in every target block, so it is
+classified by the shared weights alone: that is the fallback for unseen
+targets, and ``unseen`` counts the rows that used it.
 """
 from __future__ import annotations
 
