@@ -57,6 +57,44 @@ def test_mean_rule_weights_chunks_by_tokens():
     assert np.allclose(p, [0.25, 0.0, 0.75])
 
 
+def test_grouped_aggregation_decides_each_group_by_its_own_chunks():
+    from topicstance.stance.aggregate import aggregate_groups
+
+    # group 0: a tie in evidence (0.7 twice) goes to the first row; group 1: one row; group 2 mean-only check below
+    P = np.array([[0.1, 0.7, 0.2], [0.7, 0.1, 0.2], [0.2, 0.2, 0.6], [0.3, 0.3, 0.4]])
+    g = np.array([0, 0, 1, 1])
+    Q, idx = aggregate_groups(P, g, rule="max-evidence")
+    assert idx.tolist() == [0, 3] and np.allclose(Q, P[[0, 3]])
+    Q, idx = aggregate_groups(P, g, weights=[1, 3, 0, 0], rule="mean")  # group 1 has no positive weight
+    assert idx.tolist() == [-1, -1]
+    assert np.allclose(Q, [[0.55, 0.25, 0.2], [0.25, 0.25, 0.5]])
+
+
+def test_owner_aggregation_matches_one_text_at_a_time():
+    import pandas as pd
+
+    from topicstance.stance.predict import aggregate_owners
+
+    rng = np.random.default_rng(3)
+    n = 60
+    P = rng.dirichlet(np.ones(3), n).round(1)
+    P = P / P.sum(axis=1, keepdims=True)  # rounding makes ties in evidence
+    df = pd.DataFrame({"owner": rng.integers(0, 15, n), "target": rng.choice(["Russia", "Ukraine"], n),
+                       "position": rng.permutation(n), "n_tokens": rng.integers(0, 3, n), "chunk_index": np.arange(n),
+                       "p_favor": P[:, 0], "p_against": P[:, 1], "p_none": P[:, 2],
+                       "stance": np.array(["FAVOR", "AGAINST", "NONE"])[P.argmax(axis=1)]})
+    for rule in ("max-evidence", "mean"):
+        out = aggregate_owners(df, rule).set_index(["owner", "target"])
+        groups = df.sort_values("position").groupby(["owner", "target"])
+        assert len(out) == groups.ngroups
+        for key, grp in groups:
+            p, i = aggregate(grp[["p_favor", "p_against", "p_none"]].to_numpy(), weights=grp["n_tokens"], rule=rule)
+            row = out.loc[key]
+            assert np.allclose(row[["p_favor", "p_against", "p_none"]].to_numpy(dtype=float), p)
+            assert row["evidence"] == (grp["chunk_index"].iloc[i] if i >= 0 else -1)
+            assert row["n_chunks"] == len(grp) and row["n_against_chunks"] == (grp["stance"] == "AGAINST").sum()
+
+
 def test_unknown_rule_names_the_parameter():
     with pytest.raises(ParamsError, match="stance.article_rule"):
         aggregate(np.array([[0.2, 0.3, 0.5]]), rule="vote")

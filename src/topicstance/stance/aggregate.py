@@ -24,21 +24,40 @@ from . import ARTICLE_RULES as RULES
 from . import CLASSES
 
 
+def aggregate_groups(proba: np.ndarray, groups: np.ndarray, weights=None,
+                     rule: str = "max-evidence") -> tuple[np.ndarray, np.ndarray]:
+    """Aggregate the rows of each group at once: ``groups`` holds codes 0..G-1, every code present.
+
+    Returns ``(P, index)``: ``P[g]`` the probabilities of group g in CLASSES order, and
+    ``index[g]`` the row that decided it (the first row with the most evidence; -1 for
+    ``mean``). Rows keep their order within a group, so "first" is the row order given.
+    """
+    if rule not in RULES:
+        raise ParamsError(f"parameter stance.article_rule: must be one of {', '.join(RULES)}, got {rule!r}")
+    proba = np.asarray(proba, dtype=float)
+    g = np.asarray(groups, dtype=np.int64)
+    if proba.ndim != 2 or proba.shape[1] != len(CLASSES) or len(proba) == 0 or len(g) != len(proba):
+        raise ValueError(f"expected an (n>0, 3) probability matrix and n group codes, got {proba.shape}, {g.shape}")
+    n_groups = int(g.max()) + 1
+    if rule == "max-evidence":
+        evidence = proba[:, :2].max(axis=1)
+        order = np.lexsort((np.arange(len(g)), -evidence, g))  # by group, most evidence first, then row order
+        first = np.flatnonzero(np.r_[True, g[order][1:] != g[order][:-1]])
+        index = order[first]
+        return proba[index].copy(), index
+    w = np.ones(len(g)) if weights is None else np.asarray(weights, dtype=float)
+    w = np.where(w > 0, w, 0.0)
+    none_positive = np.bincount(g, weights=w, minlength=n_groups) == 0
+    w = np.where(none_positive[g], 1.0, w)  # a group with no positive weight: its rows count equally
+    total = np.bincount(g, weights=w, minlength=n_groups)
+    P = np.stack([np.bincount(g, weights=proba[:, k] * w, minlength=n_groups) for k in range(len(CLASSES))], axis=1)
+    return P / total[:, None], np.full(n_groups, -1, dtype=np.int64)
+
+
 def aggregate(proba: np.ndarray, weights=None, rule: str = "max-evidence") -> tuple[np.ndarray, int]:
-    """Return (probabilities in CLASSES order, index of the deciding chunk or -1 for ``mean``)."""
+    """One text's chunks: (probabilities in CLASSES order, index of the deciding chunk or -1 for ``mean``)."""
     proba = np.asarray(proba, dtype=float)
     if proba.ndim != 2 or proba.shape[1] != len(CLASSES) or len(proba) == 0:
         raise ValueError(f"expected an (n>0, 3) probability matrix, got {proba.shape}")
-    if rule == "max-evidence":
-        i = int(np.argmax(proba[:, :2].max(axis=1)))
-        return proba[i].copy(), i
-    if rule == "mean":
-        w = np.ones(len(proba)) if weights is None else np.asarray(weights, dtype=float)
-        w = np.where(w > 0, w, 0) + (0 if np.any(w > 0) else 1)
-        p = (proba * w[:, None]).sum(axis=0) / w.sum()
-        return p, -1
-    raise ParamsError(f"parameter stance.article_rule: must be one of {', '.join(RULES)}, got {rule!r}")
-
-
-def label_of(p: np.ndarray) -> str:
-    return CLASSES[int(np.argmax(p))]
+    P, index = aggregate_groups(proba, np.zeros(len(proba), dtype=np.int64), weights, rule)
+    return P[0], int(index[0])

@@ -101,6 +101,15 @@ class NgramFeatures:
         return sum(len(v.vocabulary_) for v in self.vectorizers_.values())
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
+        """Rows of ``texts``; a text repeated (one chunk toward several targets) is counted once."""
+        texts = list(texts)
+        first: dict[str, int] = {}
+        rows = np.array([first.setdefault(t, len(first)) for t in texts], dtype=np.int64)
+        if len(first) < len(texts):
+            return self._transform(list(first))[rows]
+        return self._transform(texts)
+
+    def _transform(self, texts: list[str]) -> sp.csr_matrix:
         counts = getattr(self, "_counts", None)
         if counts is not None and counts.covers(texts):
             rows = counts.rows(texts)

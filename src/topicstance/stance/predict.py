@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import CLASSES
-from .aggregate import aggregate, label_of
+from .aggregate import aggregate_groups
 
 CHUNK_COLUMNS = ["owner", "position", "char_start", "char_end", "n_tokens", "text"]
 OWNER_COLUMNS = ["owner", "target", "stance", "p_favor", "p_against", "p_none", "n_chunks", "n_favor_chunks",
@@ -70,10 +70,13 @@ def predict_stance(clf, chunks: pd.DataFrame, targets=None, *, rule: str,
         tg = base["target"].astype(str).tolist()
         parts.append(_with_probs(base.assign(target=tg), clf.predict_proba(texts, tg, embeddings=E) if n
                                  else np.zeros((0, len(CLASSES)))))
+    elif n and targets:  # one call for every target: the text features are made once per text
+        tgs = [str(t) for t in targets]
+        P = clf.predict_proba(texts * len(tgs), [t for t in tgs for _ in range(n)],
+                              embeddings=None if E is None else np.tile(E, (len(tgs), 1)))
+        parts = [_with_probs(base.assign(target=t), P[k * n:(k + 1) * n]) for k, t in enumerate(tgs)]
     else:
-        for t in targets:
-            parts.append(_with_probs(base.assign(target=str(t)), clf.predict_proba(texts, [str(t)] * n, embeddings=E)
-                                     if n else np.zeros((0, len(CLASSES)))))
+        parts = [_with_probs(base.assign(target=str(t)), np.zeros((0, len(CLASSES)))) for t in targets]
     per_chunk = pd.concat(parts, ignore_index=True) if parts else base.assign(
         target=pd.Series(dtype=object), stance=pd.Series(dtype=object),
         p_favor=pd.Series(dtype=float), p_against=pd.Series(dtype=float), p_none=pd.Series(dtype=float))
@@ -88,18 +91,27 @@ def _with_probs(df: pd.DataFrame, P: np.ndarray) -> pd.DataFrame:
 
 def aggregate_owners(per_chunk: pd.DataFrame, rule: str) -> pd.DataFrame:
     """One row per (owner, target): the chunks in ``position`` order aggregated by ``rule``."""
-    rows = []
-    if len(per_chunk):
-        df = per_chunk.sort_values(["owner", "target", "position"], kind="stable")
-        for (owner, tgt), g in df.groupby(["owner", "target"], sort=True):
-            P = g[["p_favor", "p_against", "p_none"]].to_numpy()
-            p, i = aggregate(P, weights=g["n_tokens"].to_numpy(dtype=float), rule=rule)
-            rows.append({"owner": owner, "target": tgt, "stance": label_of(p), "p_favor": float(p[0]),
-                         "p_against": float(p[1]), "p_none": float(p[2]), "n_chunks": int(len(g)),
-                         "n_favor_chunks": int((g["stance"] == "FAVOR").sum()),
-                         "n_against_chunks": int((g["stance"] == "AGAINST").sum()),
-                         "evidence": int(g["chunk_index"].iloc[i]) if i >= 0 else -1})
-    return pd.DataFrame(rows, columns=OWNER_COLUMNS)
+    if not len(per_chunk):
+        return pd.DataFrame([], columns=OWNER_COLUMNS)
+    df = per_chunk.sort_values(["owner", "target", "position"], kind="stable")
+    codes = df.groupby(["owner", "target"], sort=True).ngroup().to_numpy(dtype=np.int64)
+    P, index = aggregate_groups(df[["p_favor", "p_against", "p_none"]].to_numpy(dtype=float), codes,
+                                weights=df["n_tokens"].to_numpy(dtype=float), rule=rule)
+    first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])  # sorted, so each group is one run of rows
+    stance = df["stance"].to_numpy()
+    n_groups = len(first)
+
+    def count(label: str) -> np.ndarray:
+        return np.bincount(codes, weights=(stance == label).astype(float), minlength=n_groups).astype(np.int64)
+
+    evidence = np.where(index >= 0, df["chunk_index"].to_numpy()[np.maximum(index, 0)], -1)
+    return pd.DataFrame({
+        "owner": df["owner"].to_numpy()[first], "target": df["target"].to_numpy()[first],
+        "stance": np.array(CLASSES, dtype=object)[P.argmax(axis=1)],
+        "p_favor": P[:, 0], "p_against": P[:, 1], "p_none": P[:, 2],
+        "n_chunks": np.bincount(codes, minlength=n_groups).astype(np.int64),
+        "n_favor_chunks": count("FAVOR"), "n_against_chunks": count("AGAINST"),
+        "evidence": evidence.astype(np.int64)}, columns=OWNER_COLUMNS)
 
 
 def predict_rows(clf, texts: list[str], targets: list[str], *, tokenizer, max_tokens: int,
