@@ -57,7 +57,5 @@ def aggregate_groups(proba: np.ndarray, groups: np.ndarray, weights=None,
 def aggregate(proba: np.ndarray, weights=None, rule: str = "max-evidence") -> tuple[np.ndarray, int]:
     """One text's chunks: (probabilities in CLASSES order, index of the deciding chunk or -1 for ``mean``)."""
     proba = np.asarray(proba, dtype=float)
-    if proba.ndim != 2 or proba.shape[1] != len(CLASSES) or len(proba) == 0:
-        raise ValueError(f"expected an (n>0, 3) probability matrix, got {proba.shape}")
     P, index = aggregate_groups(proba, np.zeros(len(proba), dtype=np.int64), weights, rule)
     return P[0], int(index[0])
