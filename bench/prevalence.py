@@ -60,7 +60,8 @@ from topicstance.stance.split import read_named_splits, split_of_units  # noqa: 
 NAME = "prevalence.json"
 TEST = ROOT / "reports" / "stance" / "test_predictions.csv"
 CV = ROOT / "reports" / "stance" / "cv_predictions.csv"
-METHODS = ("cc", "pcc", "acc", "pacc")
+METHODS = ("cc", "pcc", "acc", "pacc", "kdey")
+NO_PRIOR = ("pacc_no_prior", "kdey_no_prior")  # validation only: the corrections without prevalence.prior_rows
 # correction variants: all out-of-fold rows; the split's own sources with prevalence.prior_rows pseudo-rows
 # per class from all rows (the product with prevalence.sources set to them); the same without the prior
 VARIANTS = {"pooled": {"sources": ()}, "same_source": {}, "same_source_no_prior": {"prior_rows": 0.0}}
@@ -106,7 +107,8 @@ def run_config(test: pd.DataFrame, cv: pd.DataFrame, target: str, params, args, 
     if len(drawable) < 2:
         return {"skipped": f"fewer than 2 classes with >= {args.min_class} units", "pool": pool_n}
     t0 = time.perf_counter()
-    est = fit_correction(cv, params.prevalence, **kw)
+    # method kdey so that its interval is drawn too; the flags read pacc's diagnostics either way
+    est = fit_correction(cv, params.prevalence, **{"method": "kdey", **kw})
     rng = np.random.default_rng(seed)
     err = {m: [] for m in METHODS}
     cover = {m: [] for m in METHODS}
@@ -140,6 +142,53 @@ def run_config(test: pd.DataFrame, cv: pd.DataFrame, target: str, params, args, 
     return out
 
 
+def validation(cv: pd.DataFrame, params, args, splits: dict[str, tuple], repeats: int = 3,
+               draws: int = 50) -> dict:
+    """The same draws on the labelled *train* rows only, to choose a method without the test splits.
+
+    For each split's labelled sources and target, the groups of those out-of-fold rows are halved
+    at random (``repeats`` times, each half in turn held out): the correction is learnt from every
+    other row (the held-out half removed, prior included) and ``draws`` subsets of ``args.size``
+    held-out units at Dirichlet mixes are estimated (point estimates: MAE only)."""
+    out = {}
+    for k, (split, sources) in enumerate(splits.items()):
+        for target in params.stance.targets:
+            lab = cv[(cv["target"].str.casefold() == target.casefold()) & cv["source"].isin(sources)]
+            groups = lab["group"].astype(str).to_numpy()
+            ug = np.unique(groups)
+            rng = np.random.default_rng(args.seed + 7 + 1000 * k)
+            err = {m: [] for m in METHODS + NO_PRIOR}
+            for _ in range(repeats):
+                half = np.isin(groups, rng.permutation(ug)[: len(ug) // 2])
+                for held in (half, ~half):
+                    rest = cv.drop(index=lab.index[held])
+                    est = fit_correction(rest, params.prevalence, sources=tuple(sources), method="kdey")
+                    bare = fit_correction(rest, params.prevalence, sources=tuple(sources), method="kdey", prior_rows=0.0)
+                    b = lab[held]
+                    pool = {c: b.loc[b["stance"] == c, PCOLS].to_numpy(float) for c in CLASSES}
+                    drawable = [i for i, c in enumerate(CLASSES) if len(pool[c]) >= args.min_class]
+                    if len(drawable) < 2:
+                        continue
+                    for _ in range(draws):
+                        counts = draw_counts(rng, drawable, args.size)
+                        P = np.concatenate([pool[c][rng.integers(0, len(pool[c]), size=n)]
+                                            for c, n in zip(CLASSES, counts) if n])
+                        e = est.estimate(P, target)
+                        e |= {f"{m}_no_prior": v for m, v in bare.estimate(P, target).items()}
+                        for m in METHODS + NO_PRIOR:
+                            err[m].append(np.abs(e[m] - counts / counts.sum()).mean())
+            if err["cc"]:
+                out[f"{split}/{target}"] = {m: round(float(np.mean(v)), 4) for m, v in err.items()} | {
+                    "draws": len(err["cc"])}
+                print(f"validation {split}/{target}: {out[f'{split}/{target}']}", flush=True)
+    mean = {m: float(np.mean([r[m] for r in out.values()])) for m in METHODS + NO_PRIOR}
+    return {"configs": out, "mean_mae": {m: round(v, 4) for m, v in mean.items()},
+            "ratio_to_cc": {m: round(v / mean["cc"], 3) for m, v in mean.items()},
+            "protocol": f"train out-of-fold rows of each split's sources, groups halved at random ({repeats} "
+                        f"repeats x 2 held-out halves), {draws} draws of {args.size} per held-out half; the "
+                        "correction from all other rows (*_no_prior: prevalence.prior_rows 0)"}
+
+
 def load_inputs(params) -> tuple[pd.DataFrame, pd.DataFrame]:
     for f in (TEST, CV):
         if not f.exists():
@@ -151,20 +200,21 @@ def load_inputs(params) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def table(res: dict) -> str:
-    lines = ["| split | target | correction | pool (F/A/N) | CC MAE | PCC MAE | ACC MAE | PACC MAE | "
-             f"{'PACC'} / CC | ACC cov. | PACC cov. | PACC cov. (all 3) | unflagged draws |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| split | target | correction | pool (F/A/N) | CC MAE | PCC MAE | ACC MAE | PACC MAE | KDEy MAE | "
+             "PACC / CC | KDEy / CC | PACC cov. | KDEy cov. | KDEy cov. (all 3) | unflagged draws |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for key, r in sorted(res.get("configs", {}).items()):
         split, target, variant = key.split("/")
         if "skipped" in r:
             lines.append(f"| {split} | {target} | {variant} | {'/'.join(str(r['pool'][c]) for c in CLASSES)} | "
-                         f"skipped: {r['skipped']} | | | | | | | | |")
+                         f"skipped: {r['skipped']} | | | | | | | | | | |")
             continue
         lines.append(
             f"| {split} | {target} | {variant} | {'/'.join(str(r['pool'][c]) for c in CLASSES)} | "
             f"{r['cc']['mae']:.3f} | {r['pcc']['mae']:.3f} | {r['acc']['mae']:.3f} | {r['pacc']['mae']:.3f} | "
-            f"{r['pacc']['mae'] / r['cc']['mae']:.2f} | {r['acc']['coverage']:.2f} | {r['pacc']['coverage']:.2f} | "
-            f"{r['pacc']['coverage_all_classes']:.2f} | {r['unflagged_draws']} of {r['draws']} |")
+            f"{r['kdey']['mae']:.3f} | {r['pacc']['mae'] / r['cc']['mae']:.2f} | {r['kdey']['mae'] / r['cc']['mae']:.2f} | "
+            f"{r['pacc']['coverage']:.2f} | {r['kdey']['coverage']:.2f} | {r['kdey']['coverage_all_classes']:.2f} | "
+            f"{r['unflagged_draws']} of {r['draws']} |")
     return "\n".join(lines)
 
 
@@ -176,6 +226,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--force", action="store_true")
     ap.add_argument("--table", action="store_true", help="print the stored results and stop")
+    ap.add_argument("--validation-only", action="store_true",
+                    help="redo only the validation draws on the train rows (which choose the method), keep the rest")
     args = ap.parse_args(argv)
     res = load_results(NAME)
     if args.table:
@@ -189,6 +241,15 @@ def main(argv=None) -> int:
     settings = {"draws": args.draws, "size": args.size, "min_class": args.min_class, "seed": args.seed,
                 "prevalence": {k: (list(v) if isinstance(v, tuple) else v)
                                for k, v in params.prevalence.__dict__.items()}}
+    splits = [s for s in read_named_splits(params.stance.test_split)]
+    split_sources = {s: tuple(sorted(set(test.loc[test["split"] == s, "source"]))) for s in splits}
+    if args.validation_only:
+        if res.get("inputs") != inputs or res.get("settings") != settings:
+            raise SystemExit(f"{NAME}: stored results are for other inputs or settings; run without --validation-only")
+        res["validation"] = validation(cv, params, args, split_sources)
+        save_results(NAME, res)
+        print("validation (train rows only), mean MAE / CC:", res["validation"]["ratio_to_cc"])
+        return 0
     if args.force or res.get("inputs") != inputs or res.get("settings") != settings:
         res = {"configs": {}}
     res.update({"bench": "prevalence", "done": False, "inputs": inputs, "settings": settings,
@@ -196,7 +257,10 @@ def main(argv=None) -> int:
                 "note": "timings measured on a shared 2-core machine while other jobs ran; only the errors and "
                         "coverages are the result"})
     configs = res.setdefault("configs", {})
-    splits = [s for s in read_named_splits(params.stance.test_split)]
+    if "validation" not in res:
+        res["validation"] = validation(cv, params, args, split_sources)
+        save_results(NAME, res)
+    print("validation (train rows only), mean MAE / CC:", res["validation"]["ratio_to_cc"])
     for k, split in enumerate(splits):
         part = test[test["split"] == split]
         sources = sorted(set(part["source"]))
@@ -213,7 +277,8 @@ def main(argv=None) -> int:
                 configs[key] = r
                 save_results(NAME, res)
                 msg = r.get("skipped") or (f"CC MAE {r['cc']['mae']:.3f}, ACC {r['acc']['mae']:.3f}, "
-                                           f"PACC {r['pacc']['mae']:.3f}; PACC coverage {r['pacc']['coverage']:.2f}")
+                                           f"PACC {r['pacc']['mae']:.3f}, KDEy {r['kdey']['mae']:.3f}; coverage "
+                                           f"PACC {r['pacc']['coverage']:.2f}, KDEy {r['kdey']['coverage']:.2f}")
                 print(f"{key}: {msg}", flush=True)
     m = params.prevalence.method
     summ = {"method": m, "headline": HEADLINE, "variants": {}}

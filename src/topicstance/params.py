@@ -282,7 +282,7 @@ def test_split_files(test_split: Union[str, dict]) -> dict[str, str]:
 @dataclass(frozen=True)
 class PrevalenceParams:
     """Stance shares per group, corrected for classifier error (``stance shares``; docs/stance.md)."""
-    method: str = "pacc"
+    method: str = "kdey"
     solver: str = "simplex"
     n_bootstrap: int = 1000
     level: float = 0.95
@@ -291,6 +291,7 @@ class PrevalenceParams:
     tolerance: float = 0.02
     sources: tuple = ("seed",)
     prior_rows: float = 10.0
+    bandwidth: float = 0.1
     resample: str = "article"
     by: tuple = ("all", "topic", "source", "period")
     random_state: int = 42
@@ -302,7 +303,10 @@ class PrevalenceParams:
         object.__setattr__(self, "sources", tuple(self.sources))
         _check(isinstance(self.prior_rows, (int, float)) and not isinstance(self.prior_rows, bool)
                and self.prior_rows >= 0, "prevalence.prior_rows", f"must be a number >= 0, got {self.prior_rows!r}")
-        _check(self.method in ("acc", "pacc"), "prevalence.method", f"must be acc or pacc, got {self.method!r}")
+        _check(self.method in ("acc", "pacc", "kdey"), "prevalence.method",
+               f"must be acc, pacc or kdey, got {self.method!r}")
+        _check(isinstance(self.bandwidth, (int, float)) and not isinstance(self.bandwidth, bool)
+               and 0 < self.bandwidth <= 1, "prevalence.bandwidth", f"must be in (0, 1], got {self.bandwidth!r}")
         _check(self.solver in ("simplex", "clip"), "prevalence.solver",
                f"must be simplex or clip, got {self.solver!r}")
         _check(isinstance(self.n_bootstrap, int) and self.n_bootstrap >= 100, "prevalence.n_bootstrap",

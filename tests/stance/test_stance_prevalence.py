@@ -211,3 +211,100 @@ def test_saving_never_overwrites_a_folder_that_is_not_a_correction(tmp_path):
     with pytest.raises(Exception, match="not a prevalence correction"):
         fitted().save(tmp_path / "mine")
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"
+
+
+# -- kdey: kernel-density distribution matching ------------------------------------------------------
+def shaped_rows(rng, counts):
+    """True class j: probabilities from a Dirichlet leaning toward j, AGAINST and NONE overlapping a lot
+    (their means are close, their shapes are not)."""
+    alphas = ([6.0, 1.0, 1.0], [1.0, 2.5, 1.5], [1.0, 1.2, 3.0])
+    P = np.concatenate([rng.dirichlet(alphas[j], size=n) for j, n in enumerate(counts)])
+    return np.array(CLASSES)[np.repeat(np.arange(3), counts)], P
+
+
+def test_kdey_is_the_maximum_likelihood_mixture_quapy_computes():
+    from quapy.method._kdey import KDEyML
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(5)
+    labels, P = shaped_rows(rng, (150, 150, 300))
+    _, G = shaped_rows(rng, (30, 120, 50))
+    ours = StancePrevalence(n_bootstrap=100, sources=(), method="kdey", bandwidth=0.1).fit(
+        labels, P, ["Russia"] * len(labels)).estimate(G, "Russia")["kdey"]
+    clf = LogisticRegression()
+    clf.classes_ = np.array(CLASSES)  # QuaPy reads the classes off an already trained classifier
+    ref = KDEyML(classifier=clf, fit_classifier=False, val_split=None, bandwidth=0.1)
+    ref.aggregation_fit(P, labels)
+    assert np.abs(ours - ref.aggregate(G)).max() < 1e-3
+
+
+def test_kdey_recovers_a_known_prevalence_that_cc_gets_wrong():
+    rng = np.random.default_rng(6)
+    labels, P = shaped_rows(rng, (400, 400, 400))
+    est = StancePrevalence(n_bootstrap=100, sources=(), method="kdey").fit(labels, P, ["Russia"] * len(labels))
+    _, G = shaped_rows(rng, (300, 1500, 1200))  # true shares 0.1, 0.5, 0.4
+    e = est.estimate(G, "Russia")
+    true = np.array([0.1, 0.5, 0.4])
+    assert np.abs(e["kdey"] - true).max() < 0.04
+    assert np.abs(e["cc"] - true).max() > 0.1
+
+
+def test_the_mixture_maximum_on_an_edge_is_found_exactly():
+    from topicstance.stance.prevalence import mixture_weights
+
+    rng = np.random.default_rng(7)
+    D = rng.uniform(0.2, 1.0, size=(200, 3))
+    D[:, 2] *= 0.05  # the third class explains no unit well: the maximum has a_2 = 0
+    grid = np.array([(x, y, 1 - x - y) for x in np.linspace(0, 1, 401) for y in np.linspace(0, 1, 401)
+                     if x + y <= 1 + 1e-12])
+    L = lambda a: np.log(D @ a.T).mean(axis=0)  # noqa: E731
+    a = mixture_weights(D)
+    assert a[2] == 0.0 and abs(a.sum() - 1) < 1e-12
+    assert L(a[None])[0] >= L(grid).max() - 1e-12
+    inner = rng.dirichlet([2, 2, 2], size=(200,)) @ np.diag([1.0, 0.6, 0.3])  # an interior maximum
+    b = mixture_weights(inner)
+    assert np.log(inner @ b).mean() >= np.log(inner @ grid.T).mean(axis=0).max() - 1e-12
+
+
+def test_kdey_interval_covers_the_true_share_of_random_groups():
+    rng = np.random.default_rng(8)
+    hits = []
+    for trial in range(25):
+        labels, P = shaped_rows(rng, (150, 150, 150))
+        est = StancePrevalence(n_bootstrap=200, random_state=trial, sources=(), method="kdey").fit(
+            labels, P, ["Russia"] * len(labels))
+        counts = rng.multinomial(120, rng.dirichlet([1, 1, 1]))
+        _, G = shaped_rows(rng, counts)
+        lo, hi = est.shares(G, "Russia")["intervals"]["kdey"]
+        true = counts / counts.sum()
+        hits += list((lo - 1e-9 <= true) & (true <= hi + 1e-9))
+    assert np.mean(hits) >= 0.88
+
+
+def test_kdey_reads_the_chosen_source_with_the_prior_of_all_rows():
+    rng = np.random.default_rng(9)
+    labels_a, Pa = shaped_rows(rng, (200, 200, 200))
+    labels_b, Pb = shaped_rows(rng, (0, 50, 50))  # the chosen source has no FAVOR row
+    labels = np.concatenate([labels_a, labels_b])
+    src = ["other"] * len(labels_a) + ["news"] * len(labels_b)
+    est = StancePrevalence(n_bootstrap=100, sources=("news",), prior_rows=10.0, method="kdey").fit(
+        labels, np.vstack([Pa, Pb]), ["Russia"] * len(labels), sources=src)
+    W = est.kde_weights_["Russia"]
+    assert np.allclose(W[:-3].sum(axis=0), 1.0) and not W[-3:].any()  # no corner pseudo-row needed
+    favor = np.asarray(labels) == "FAVOR"
+    assert np.allclose(W[:-3][favor, 0], 1 / 200)  # FAVOR: the prior's rows alone, spread evenly
+    news = np.array([s == "news" for s in src])
+    against = np.asarray(labels) == "AGAINST"
+    # AGAINST: the source's 50 rows count one each, the 10 prior rows are spread over all 250 AGAINST rows
+    assert np.allclose(W[:-3][news & against, 1], (1 + 10 / 250) / 60)
+    assert np.allclose(W[:-3][~news & against, 1], (10 / 250) / 60)
+
+
+def test_a_class_with_no_labelled_row_sits_at_its_corner_for_kdey():
+    rng = np.random.default_rng(10)
+    labels, P = shaped_rows(rng, (100, 0, 100))
+    est = StancePrevalence(n_bootstrap=100, sources=(), method="kdey").fit(labels, P, ["Russia"] * len(labels))
+    W = est.kde_weights_["Russia"]
+    assert np.allclose(W[-3:], [[0, 0, 0], [0, 1, 0], [0, 0, 0]])
+    r = est.shares(P[:60], "Russia")
+    assert "class_unlabelled" in r["flags"] and np.isfinite(r["estimates"]["kdey"]).all()

@@ -14,6 +14,14 @@ over-counted. :class:`StancePrevalence` estimates the shares four ways, per targ
     whose true shares are ``p`` are ``q = M p``; ACC solves that system for p.
 ``pacc``
     the same with ``M[i, j] = E[p_i | true j]`` (mean probabilities) and ``q`` from pcc.
+``kdey``
+    distribution matching by kernel density estimation, maximum likelihood
+    (KDEy-ML, Moreo, González and del Coz 2023): each true stance's
+    out-of-fold probability vectors, smoothed by a Gaussian kernel of width
+    ``bandwidth`` in the probability simplex, give that stance's density of
+    predictions; the group's shares are the mixture weights of those densities
+    that make the group's own probability vectors most likely (found by EM).
+    It reads the whole shape of each stance's predictions, not only their means.
 
 ``M`` is learnt from **out-of-fold** predictions on the labelled set (each
 labelled row predicted by a model that did not see it: ``stance evaluate``
@@ -40,7 +48,9 @@ independent travel together) and re-estimates ``M``, and resamples the group's
 units by ``clusters`` (the chunks of one article together), so both the
 correction's uncertainty and the group's sampling noise are in the interval.
 
-**Flags** (:data:`FLAGS`), raised on the corrected estimate of ``method``:
+**Flags** (:data:`FLAGS`), raised on the corrected estimate of ``method``
+(for ``kdey``, whose estimate has no rate matrix, the diagnostics of ``pacc``:
+its condition number and its unconstrained solution):
 
 ``few_units``
     fewer than ``min_units`` resampled units (clusters) in the group.
@@ -79,8 +89,8 @@ from ..params import PrevalenceParams
 from . import CLASSES
 from .labels import target_key
 
-METHODS = ("cc", "pcc", "acc", "pacc")
-CORRECTED = ("acc", "pacc")
+METHODS = ("cc", "pcc", "acc", "pacc", "kdey")
+CORRECTED = ("acc", "pacc", "kdey")
 SOLVERS = ("simplex", "clip")
 FLAGS = ("few_units", "ill_conditioned", "class_unlabelled", "outside_simplex", "methods_disagree", "no_correction")
 # raised by :mod:`.shares`, which knows the texts: "seen_in_training" (the group holds texts the model was trained on)
@@ -184,6 +194,131 @@ def _multiplicities(rng: np.random.Generator, n_boot: int, n_units: int) -> np.n
     return np.bincount(draw.ravel(), minlength=n_boot * n_units).reshape(n_boot, n_units).astype(float)
 
 
+def kde_class_weights(y: np.ndarray, chosen: np.ndarray, row_weights: np.ndarray, prior_rows: float,
+                      use_prior: bool) -> np.ndarray:
+    """Each labelled row's weight in each class's kernel density, batched over leading axes of ``row_weights``.
+
+    ``y`` (n,) are the rows' classes, ``chosen`` (n,) marks the rows of the chosen sources,
+    ``row_weights`` (..., n) their multiplicities (1, or a bootstrap resample's). Returns (..., n + K, K):
+    column c sums to 1 over the rows of class c, the chosen rows counting one each and, with
+    ``use_prior``, ``prior_rows`` pseudo-rows spread over all rows of class c; the last K rows are
+    pseudo-rows at the corners of the simplex, which take a class's whole weight only when it has no
+    row (it is then assumed recognised perfectly, as the rate matrices' identity column).
+    """
+    onehot = (y[:, None] == np.arange(K)).astype(float)  # (n, K)
+    w = np.asarray(row_weights, dtype=float)[..., :, None] * onehot  # (..., n, K)
+    num = w * np.asarray(chosen, dtype=float)[:, None]
+    if use_prior:
+        tot = w.sum(axis=-2, keepdims=True)
+        num = num + prior_rows * w / np.where(tot > 0, tot, 1.0)
+    den = num.sum(axis=-2, keepdims=True)
+    empty = den[..., 0, :] <= 0  # (..., K)
+    num = num / np.where(den > 0, den, 1.0)
+    corners = empty[..., None, :] * np.eye(K)  # (..., K, K)
+    return np.concatenate([num, corners], axis=-2)
+
+
+def kernel_matrix(P: np.ndarray, rows: np.ndarray, bandwidth: float) -> np.ndarray:
+    """Gaussian kernel between each unit's probability vector and each labelled row, (n_units, n_rows).
+
+    Each unit's row is scaled so its nearest labelled row scores 1: the maximum-likelihood mixture is
+    unchanged by a constant per unit, and no density underflows."""
+    d2 = (P * P).sum(1)[:, None] + (rows * rows).sum(1)[None, :] - 2.0 * P @ rows.T
+    d2 = np.maximum(d2, 0.0)
+    d2 -= d2.min(axis=1, keepdims=True)
+    return np.exp(-d2 / (2.0 * bandwidth * bandwidth)).astype(np.float32)
+
+
+def _loglik(D: np.ndarray, v: np.ndarray, a: np.ndarray) -> np.ndarray:
+    s = np.einsum("...nk,...k->...n", D, a)
+    return (v * np.log(np.maximum(s, np.finfo(float).tiny))).sum(axis=-1)
+
+
+def _edge_optimum(D: np.ndarray, v: np.ndarray, c: int, d: int, steps: int = 60) -> np.ndarray:
+    """The best mix of classes c and d alone: t D_c + (1 - t) D_d, by bisection on the derivative
+    of the (concave) log-likelihood in t; batched, returns (..., K) weights."""
+    diff = D[..., c] - D[..., d]
+
+    def slope(t):
+        s = D[..., d] + t[..., None] * diff
+        return (v * diff / np.maximum(s, np.finfo(float).tiny)).sum(axis=-1)
+
+    lo, hi = np.zeros(D.shape[:-2]), np.ones(D.shape[:-2])
+    at0, at1 = slope(lo) <= 0, slope(hi) >= 0
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        up = slope(mid) > 0
+        lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
+    t = np.where(at0, 0.0, np.where(at1, 1.0, (lo + hi) / 2))
+    a = np.zeros(D.shape[:-2] + (K,))
+    a[..., c], a[..., d] = t, 1.0 - t
+    return a
+
+
+def _interior_newton(D: np.ndarray, v: np.ndarray, iters: int = 50, tol: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
+    """Damped Newton ascent of the log-likelihood from the uniform mix, for (B, n, K) densities,
+    kept strictly inside the simplex (each step at most 99% of the way to its boundary, halved until
+    the likelihood rises). Returns the weights and whether Newton converged (half the Newton
+    decrement below ``tol``): the maximum is then inside the simplex. A maximum on the boundary is
+    never reached from inside; those problems stop when a step no longer raises the likelihood."""
+    B = D.shape[0]
+    a = np.full((B, K), 1.0 / K)
+    inside = np.zeros(B, dtype=bool)
+    act = np.arange(B)
+    for _ in range(iters):
+        Da, va, aa = D[act], v[act], a[act]
+        E = Da[..., :-1] - Da[..., -1:]  # the free coordinates a_0..a_{K-2}
+        s = np.maximum(np.einsum("bnk,bk->bn", Da, aa), np.finfo(float).tiny)
+        w = va / s
+        g = np.einsum("bn,bnj->bj", w, E)
+        H = -np.einsum("bni,bnj->bij", E * (w / s)[..., None], E) - 1e-12 * np.eye(K - 1)
+        step = -np.linalg.solve(H, g[..., None])[..., 0]
+        conv = (g * step).sum(axis=-1) / 2 < tol
+        inside[act[conv]] = True
+        delta = np.concatenate([step, -step.sum(axis=-1, keepdims=True)], axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            room = np.where(delta < 0, aa / -delta, np.inf).min(axis=-1)
+        t = np.minimum(1.0, 0.99 * room)
+        L = (va * np.log(s)).sum(axis=-1)
+        moved = conv.copy()
+        for _ in range(30):
+            cand = aa + t[:, None] * delta
+            ok = (_loglik(Da, va, cand) > L) & ~moved
+            aa = np.where(ok[:, None], cand, aa)
+            moved |= ok
+            if moved.all():
+                break
+            t = np.where(moved, t, t / 2)
+        a[act] = aa
+        act = act[~conv & moved]  # converged, or stalled against the boundary: done
+        if not len(act):
+            break
+    return a, inside
+
+
+def mixture_weights(D: np.ndarray, unit_weights: np.ndarray | None = None) -> np.ndarray:
+    """The mixture weights a on the simplex that maximise L(a) = sum_i v_i log(sum_c a_c D[i, c]).
+
+    ``D`` (n, K) or (B, n, K): the units' densities under each class, ``unit_weights`` the units'
+    multiplicities (default 1). L is concave, so its maximum over the simplex is either inside it,
+    where Newton's method converges to it, or on an edge, where it is a one-dimensional concave
+    problem solved by bisection (a vertex is an edge's end): the best of those candidates."""
+    D = np.asarray(D, dtype=float)
+    one = D.ndim == 2
+    if one:
+        D = D[None]
+    v = np.ones(D.shape[:-1]) if unit_weights is None else np.asarray(unit_weights, dtype=float).reshape(D.shape[:-1])
+    v = v / v.sum(axis=-1, keepdims=True)
+    a, inside = _interior_newton(D, v)
+    edge = np.flatnonzero(~inside)
+    if len(edge):
+        De, ve = D[edge], v[edge]
+        cands = [a[edge]] + [_edge_optimum(De, ve, c, d) for c, d in itertools.combinations(range(K), 2)]
+        L = np.stack([_loglik(De, ve, c) for c in cands], axis=-1)
+        a[edge] = np.stack(cands, axis=1)[np.arange(len(edge)), L.argmax(axis=-1)]
+    return a[0] if one else a
+
+
 def _group_codes(groups) -> np.ndarray:
     """0..k-1 codes of group keys (integer keys keep their order, so saved codes load unchanged)."""
     g = np.asarray(groups)
@@ -228,8 +363,9 @@ class StancePrevalence(BaseEstimator):
     def __init__(self, method: str = _P.method, solver: str = _P.solver, n_bootstrap: int = _P.n_bootstrap,
                  level: float = _P.level, min_units: int = _P.min_units, max_condition: float = _P.max_condition,
                  tolerance: float = _P.tolerance, sources: tuple = _P.sources, prior_rows: float = _P.prior_rows,
-                 random_state: int = _P.random_state):
+                 bandwidth: float = _P.bandwidth, random_state: int = _P.random_state):
         self.method = method
+        self.bandwidth = bandwidth
         self.sources = sources
         self.prior_rows = prior_rows
         self.solver = solver
@@ -242,7 +378,9 @@ class StancePrevalence(BaseEstimator):
 
     def _check_params(self) -> None:
         if self.method not in CORRECTED:
-            raise ParamsError(f"parameter prevalence.method: must be acc or pacc, got {self.method!r}")
+            raise ParamsError(f"parameter prevalence.method: must be acc, pacc or kdey, got {self.method!r}")
+        if not (isinstance(self.bandwidth, (int, float)) and 0 < self.bandwidth <= 1):
+            raise ParamsError(f"parameter prevalence.bandwidth: must be in (0, 1], got {self.bandwidth!r}")
         if self.solver not in SOLVERS:
             raise ParamsError(f"parameter prevalence.solver: must be simplex or clip, got {self.solver!r}")
         if not (isinstance(self.n_bootstrap, int) and self.n_bootstrap >= 100):
@@ -308,6 +446,7 @@ class StancePrevalence(BaseEstimator):
         self.rates_, self.soft_rates_, self.class_counts_, self.condition_ = {}, {}, {}, {}
         self.n_rows_, self.n_groups_, self.source_class_counts_ = {}, {}, {}
         self.boot_rates_, self.boot_soft_rates_ = {}, {}
+        self.kde_rows_, self.kde_weights_, self.boot_kde_weights_ = {}, {}, {}
         rng = np.random.default_rng(self.random_state)
         for ti, t in enumerate(self.targets_):
             m = self.target_codes_ == ti
@@ -333,11 +472,19 @@ class StancePrevalence(BaseEstimator):
             self.rates_[t], self.soft_rates_[t] = hard_r, soft_r
             self.class_counts_[t] = cells[0].sum(axis=(0, 2)).astype(int)
             self.source_class_counts_[t] = counts.astype(int)
-            self.condition_[t] = {"acc": float(np.linalg.cond(hard_r)), "pacc": float(np.linalg.cond(soft_r))}
+            cond_soft = float(np.linalg.cond(soft_r))
+            # kdey has no matrix of its own: its diagnostics are pacc's (the same out-of-fold probabilities)
+            self.condition_[t] = {"acc": float(np.linalg.cond(hard_r)), "pacc": cond_soft, "kdey": cond_soft}
             self.n_rows_[t], self.n_groups_[t] = int(st.sum()), n_g
             W = _multiplicities(rng, self.n_bootstrap, n_g)
             bh, bs, _ = rates(np.einsum("bg,kgij->kbij", W, cells), np.einsum("bg,kgij->kbij", W, soft))
             self.boot_rates_[t], self.boot_soft_rates_[t] = bh, bs
+            # kdey: the rows (and the corner pseudo-rows) and each class's weights on them, the same resamples
+            use_prior = bool(chosen) and float(self.prior_rows) > 0
+            self.kde_rows_[t] = np.vstack([Pt, np.eye(K)])
+            self.kde_weights_[t] = kde_class_weights(yt, st, np.ones(len(yt)), float(self.prior_rows), use_prior)
+            self.boot_kde_weights_[t] = kde_class_weights(yt, st, W[:, gt], float(self.prior_rows),
+                                                          use_prior).astype(np.float32)
         return self
 
     def _target(self, target: str) -> str | None:
@@ -352,11 +499,27 @@ class StancePrevalence(BaseEstimator):
         raw = solve_unconstrained(M, q)
         return (solve_simplex(M, q) if self.solver == "simplex" else clip_to_simplex(raw)), raw
 
+    def _kdey(self, kernel: np.ndarray, weights: np.ndarray, unit_weights: np.ndarray | None = None,
+              max_bytes: float = 64e6) -> np.ndarray:
+        """KDEy-ML mixture weights from the units' ``kernel`` rows and the classes' row ``weights``:
+        (K,) for (n_rows, K) weights, (B, K) for (B, n_rows, K) bootstrap weights (then
+        ``unit_weights`` (B, n_units)), in batches of replicates whose densities fit ``max_bytes``."""
+        if weights.ndim == 2:
+            return mixture_weights(kernel @ weights)
+        batch = max(1, int(max_bytes // (len(kernel) * K * 8)))
+        out = np.empty((len(weights), K))
+        for s in range(0, len(weights), batch):
+            Wb = weights[s:s + batch]
+            D = np.einsum("ul,blk->buk", kernel, Wb, optimize=True)
+            out[s:s + batch] = mixture_weights(D, None if unit_weights is None else unit_weights[s:s + batch])
+        return out
+
     # -- estimates ----------------------------------------------------------------------------------
     def estimate(self, proba, target: str) -> dict[str, np.ndarray]:
-        """Point estimates for one group: ``cc``, ``pcc``, ``acc``, ``pacc`` (each a (3,) vector in
-        CLASSES order) and ``acc_unconstrained``, ``pacc_unconstrained``; the corrected ones are NaN
-        when the target has no correction."""
+        """Point estimates for one group: ``cc``, ``pcc``, ``acc``, ``pacc``, ``kdey`` (each a (3,)
+        vector in CLASSES order) and ``acc_unconstrained``, ``pacc_unconstrained``
+        (``kdey_unconstrained`` is ``pacc``'s, the diagnostic its flags read); the corrected ones are
+        NaN when the target has no correction."""
         P = _check_proba(proba)
         if len(P) == 0:
             raise InputError("an empty group has no prevalence")
@@ -370,6 +533,11 @@ class StancePrevalence(BaseEstimator):
                 out[name] = out[f"{name}_unconstrained"] = np.full(K, np.nan)
             else:
                 out[name], out[f"{name}_unconstrained"] = self._correct(M, qq)
+        if t is None:
+            out["kdey"] = np.full(K, np.nan)
+        else:
+            out["kdey"] = self._kdey(kernel_matrix(P, self.kde_rows_[t], self.bandwidth), self.kde_weights_[t])
+        out["kdey_unconstrained"] = out["pacc_unconstrained"]
         return out
 
     def shares(self, proba, target: str, clusters=None, seed: int | None = None) -> dict:
@@ -410,7 +578,7 @@ class StancePrevalence(BaseEstimator):
         out = {"estimates": est, "intervals": intervals, "n": n, "n_clusters": n_cl, "condition": np.nan,
                "p_outside": np.nan}
         if t is None:
-            intervals["acc"] = intervals["pacc"] = (np.full(K, np.nan), np.full(K, np.nan))
+            intervals["acc"] = intervals["pacc"] = intervals["kdey"] = (np.full(K, np.nan), np.full(K, np.nan))
             flags.add("no_correction")
             out["flags"] = sorted(flags, key=FLAGS.index)
             return out
@@ -418,6 +586,12 @@ class StancePrevalence(BaseEstimator):
         for name, Mb, qq in (("acc", self.boot_rates_[t], qb), ("pacc", self.boot_soft_rates_[t], qsb)):
             fixed, raw[name] = self._correct(Mb, qq)
             intervals[name] = interval(fixed)
+        if self.method == "kdey":  # its interval costs a kernel density per replicate: only when it is the method
+            kern = kernel_matrix(P, self.kde_rows_[t], self.bandwidth)
+            intervals["kdey"] = interval(self._kdey(kern, self.boot_kde_weights_[t], V[:, cl]))
+        else:
+            intervals["kdey"] = (np.full(K, np.nan), np.full(K, np.nan))
+        raw["kdey"] = raw["pacc"]
         cond = self.condition_[t][self.method]
         out["condition"] = cond
         if not np.isfinite(cond) or cond > self.max_condition:

@@ -47,12 +47,12 @@ from .prevalence import METHODS, StancePrevalence
 RESERVED = {"chunk_id", "target", "stance", "p_favor", "p_against", "p_none", "text"}
 CV_COLUMNS = ("target", "stance", "p_favor", "p_against", "p_none")
 COLUMNS = ["by", "group", "label", "target", "stance", "n", "n_clusters", "seen", "cc", "cc_lo", "cc_hi", "pcc",
-           "acc", "pacc", "method", "corrected", "lo", "hi", "unconstrained", "condition", "flags"]
+           "acc", "pacc", "kdey", "method", "corrected", "lo", "hi", "unconstrained", "condition", "flags"]
 
 
 def estimator_from_params(p, **kw) -> StancePrevalence:
-    kw = {"sources": tuple(p.sources), "prior_rows": p.prior_rows, **kw}
-    return StancePrevalence(method=p.method, solver=p.solver, n_bootstrap=p.n_bootstrap, level=p.level,
+    kw = {"method": p.method, "sources": tuple(p.sources), "prior_rows": p.prior_rows, "bandwidth": p.bandwidth, **kw}
+    return StancePrevalence(solver=p.solver, n_bootstrap=p.n_bootstrap, level=p.level,
                             min_units=p.min_units, max_condition=p.max_condition, tolerance=p.tolerance,
                             random_state=p.random_state, **kw)
 
@@ -196,11 +196,12 @@ def shares_table(est: StancePrevalence, units: pd.DataFrame, by: list[str], resa
                 rows.append({"by": col, "group": g, "label": label, "target": target, "stance": c, "n": r["n"],
                              "n_clusters": r["n_clusters"], "seen": seen, "cc": e["cc"][i], "cc_lo": iv["cc"][0][i],
                              "cc_hi": iv["cc"][1][i], "pcc": e["pcc"][i], "acc": e["acc"][i], "pacc": e["pacc"][i],
+                             "kdey": e["kdey"][i],
                              "method": m, "corrected": e[m][i], "lo": iv[m][0][i], "hi": iv[m][1][i],
                              "unconstrained": e[f"{m}_unconstrained"][i], "condition": r["condition"],
                              "flags": ";".join(flags)})
     out = pd.DataFrame(rows, columns=COLUMNS)
-    for c in ("seen", "cc", "cc_lo", "cc_hi", "pcc", "acc", "pacc", "corrected", "lo", "hi", "unconstrained"):
+    for c in ("seen", "cc", "cc_lo", "cc_hi", "pcc", "acc", "pacc", "kdey", "corrected", "lo", "hi", "unconstrained"):
         out[c] = out[c].astype(float).round(6)
     out["condition"] = out["condition"].astype(float).round(3)
     return out, stats
