@@ -115,6 +115,38 @@ def save_results(name: str, obj: dict) -> Path:
     return p
 
 
+MATMUL_PROBE = r"""
+import json, sys, torch
+import re
+m = re.search(r"(?:oneDNN|MKL-DNN) v([0-9.]+)", torch.__config__.show())
+out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "onednn": m.group(1) if m else None}
+import time
+def rate(dt, m, k, n, reps=20):
+    a = torch.randn(m, k, dtype=dt); b = torch.randn(k, n, dtype=dt)
+    for _ in range(3): a @ b
+    t = time.perf_counter()
+    for _ in range(reps): a @ b
+    return 2 * m * k * n / ((time.perf_counter() - t) / reps) / 1e9
+from topicstance.embed.model import cpu_supports_bf16  # the test `embed.precision: auto` makes
+native = cpu_supports_bf16()
+out["native_bf16"] = native
+# without native bfloat16 units the bf16 product is emulated, orders of magnitude slower: a small shape, 2 reps
+bm, breps = (4096, 20) if native else (256, 2)
+for h in (384, 768):
+    out[f"gflops_bf16_ffn_{h}"] = round((rate(torch.bfloat16, bm, h, 4 * h, breps) + rate(torch.bfloat16, bm, 4 * h, h, breps)) / 2, 1)
+    out[f"gflops_fp32_ffn_{h}"] = round((rate(torch.float32, 4096, h, 4 * h) + rate(torch.float32, 4096, 4 * h, h)) / 2, 1)
+print(json.dumps(out))
+"""
+
+
+def matmul_probe() -> dict:
+    """torch, its threads, the oneDNN version and the GFLOP/s of bf16 and fp32 matrix products at
+    MiniLM's and mpnet's FFN shapes, in a fresh process. Hosts of one CPU kind differ (the Xeon kind
+    has run at 2,400 and at 570 bf16 GFLOP/s on different days), so every speed figure keeps this."""
+    p = subprocess.run([sys.executable, "-c", MATMUL_PROBE], capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
 def cpu_info() -> dict:
     out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
     model = next((ln.split(":", 1)[1].strip() for ln in out.splitlines() if ln.startswith("Model name")), "")

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SHARED, cpu_info, cpu_key, load_results, machine, save_results, timed_run  # noqa: E402
+from _common import SHARED, cpu_info, cpu_key, load_results, machine, matmul_probe, save_results, timed_run  # noqa: E402
 
 OUT = "embed.json"
 MODELS = ("all-MiniLM-L6-v2", "all-mpnet-base-v2")
@@ -60,29 +60,6 @@ NEW_ARTICLE = (
     "no driver will be more than twenty miles from a fast charger by the end of the decade. The scheme, which "
     "will be part-funded by energy companies, was welcomed by motoring groups but criticised by environmental "
     "campaigners, who said it did too little to get people out of cars altogether.")
-
-PROBE = r"""
-import json, sys, torch
-import re
-m = re.search(r"(?:oneDNN|MKL-DNN) v([0-9.]+)", torch.__config__.show())
-out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "onednn": m.group(1) if m else None}
-import time
-def rate(dt, m, k, n, reps=20):
-    a = torch.randn(m, k, dtype=dt); b = torch.randn(k, n, dtype=dt)
-    for _ in range(3): a @ b
-    t = time.perf_counter()
-    for _ in range(reps): a @ b
-    return 2 * m * k * n / ((time.perf_counter() - t) / reps) / 1e9
-from topicstance.embed.model import cpu_supports_bf16  # the test `embed.precision: auto` makes
-native = cpu_supports_bf16()
-out["native_bf16"] = native
-# without native bfloat16 units the bf16 product is emulated, orders of magnitude slower: a small shape, 2 reps
-bm, breps = (4096, 20) if native else (256, 2)
-for h in (384, 768):
-    out[f"gflops_bf16_ffn_{h}"] = round((rate(torch.bfloat16, bm, h, 4 * h, breps) + rate(torch.bfloat16, bm, 4 * h, h, breps)) / 2, 1)
-    out[f"gflops_fp32_ffn_{h}"] = round((rate(torch.float32, 4096, h, 4 * h) + rate(torch.float32, 4096, 4 * h, h)) / 2, 1)
-print(json.dumps(out))
-"""
 
 VERBOSE = r"""
 import sys, pandas as pd
@@ -310,8 +287,7 @@ def main() -> None:
     if "cpus" not in res:  # an older single-machine file: keep it as its own entry, never lose it
         res = {"cpus": {"legacy (before the per-CPU layout)": res} if res else {}}
     entry = res["cpus"].setdefault(key, {})
-    p = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True)
-    probe = json.loads(p.stdout.strip().splitlines()[-1])
+    probe = matmul_probe()
     entry["machine"] = {**machine(), **info, **{k: probe[k] for k in ("torch", "threads", "onednn")}}
     entry["matmul_gflops"] = {k: v for k, v in probe.items() if k.startswith("gflops")}
     entry["command"] = f"python bench/embed.py --models {a.models} --sets {a.sets} --rounds {a.rounds} --force"

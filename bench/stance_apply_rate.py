@@ -12,7 +12,9 @@ of bench/stance_methods.py, for the committed default model, kept per CPU kind
 (as reports/bench/embed.json) because the encoding, which is nearly all of it,
 runs bfloat16 only where the CPU has native bf16 units.
 
-Writes ``reports/bench/stance_apply_rate.json`` under ``cpus[<cpu kind>]``, merged.
+Writes ``reports/bench/stance_apply_rate.json`` under ``cpus[<cpu kind>]``, merged, with the host's
+bf16/fp32 matrix-product rates (``bench/_common.matmul_probe``); earlier runs on the same CPU kind move
+to its ``history``.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, machine, per_cpu_results, save_results  # noqa: E402
+from _common import ROOT, machine, matmul_probe, per_cpu_results, save_results  # noqa: E402
 from stance_methods import APPLY  # noqa: E402  the apply column's own measurement
 
 OUT = "stance_apply_rate.json"
@@ -63,8 +65,12 @@ def main() -> int:
     r["loadavg_1min_before_after"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
     r["budget_chunks_per_second"] = BUDGET
     r["budget_met"] = bool(r["chunks_per_second"] >= BUDGET)
-    cpus[key] = {"machine": {**machine(), **info}, "result": r,
-                 "command": "python bench/stance_apply_rate.py --force"}
+    # hosts of one CPU kind differ in speed: the matrix-product probe says how fast this one was, and the
+    # earlier runs on this kind are kept (newest last) instead of being replaced
+    old = cpus.get(key)
+    history = (old.get("history", []) + [{k: old[k] for k in ("machine", "result")}]) if old else []
+    cpus[key] = {"machine": {**machine(), **info, "matmul": matmul_probe()}, "result": r,
+                 "command": "python bench/stance_apply_rate.py --force", "history": history}
     res["done"] = True
     save_results(OUT, res)
     print(f"{key}: {r['chunks_per_second']} chunks/s (budget {BUDGET}: {'met' if r['budget_met'] else 'not met'})")

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, SHARED, load_results, machine, save_results  # noqa: E402
+from _common import ROOT, SHARED, load_results, machine, matmul_probe, save_results  # noqa: E402
 
 from topicstance.embed.encoder import Embedder  # noqa: E402
 from topicstance.params import load_params  # noqa: E402
@@ -271,13 +271,14 @@ def main() -> None:
     Ep = vectors(models, proj["text"].tolist(), cache)
     Es = vectors(models, sem["text"].tolist(), cache)
     res["encode_seconds_cached"] = round(time.perf_counter() - t0, 1)
+    probe = matmul_probe()  # this host's matrix-product speed, kept with every row measured in this run
     for name in a.rows.split(","):
         if name in res["rows"] and not a.force:
             continue
         prev = res["rows"].get(name) if a.apply_only else None
         res["rows"][name] = run_row(name, ROWS[name], params, proj, Ep, sem, Es, chunks, prev)
         here = machine()
-        res["rows"][name]["machine"] = {"cpu": here["cpu"], "date": here["date"]}
+        res["rows"][name]["machine"] = {"cpu": here["cpu"], "date": here["date"], "matmul": probe}
         print(name, {k: res["rows"][name][k] for k in ("cv", "semeval_val", "semeval_test", "pool_test",
                                                          "apply_chunks_per_second")}, flush=True)
         res.update({"done": False, "machine": machine(), "command": "python bench/stance_methods.py --force"})
