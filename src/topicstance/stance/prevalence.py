@@ -2,7 +2,7 @@
 
 A share counted from predictions ("39% of the chunks are AGAINST") inherits the
 classifier's habits: a class it misses is under-counted, one it over-predicts is
-over-counted. :class:`StancePrevalence` estimates the shares four ways, per target:
+over-counted. :class:`StancePrevalence` estimates the shares five ways, per target:
 
 ``cc``
     classify and count: the share of units whose predicted (argmax) stance is c.
@@ -16,12 +16,13 @@ over-counted. :class:`StancePrevalence` estimates the shares four ways, per targ
     the same with ``M[i, j] = E[p_i | true j]`` (mean probabilities) and ``q`` from pcc.
 ``kdey``
     distribution matching by kernel density estimation, maximum likelihood
-    (KDEy-ML, Moreo, González and del Coz 2023): each true stance's
+    (KDEy-ML, Moreo, González and del Coz, Machine Learning 2024): each true stance's
     out-of-fold probability vectors, smoothed by a Gaussian kernel of width
     ``bandwidth`` in the probability simplex, give that stance's density of
     predictions; the group's shares are the mixture weights of those densities
-    that make the group's own probability vectors most likely (found by EM).
-    It reads the whole shape of each stance's predictions, not only their means.
+    that make the group's own probability vectors most likely (the likelihood is
+    concave in them: :func:`mixture_weights` finds its maximum exactly). It reads
+    the whole shape of each stance's predictions, not only their means.
 
 ``M`` is learnt from **out-of-fold** predictions on the labelled set (each
 labelled row predicted by a model that did not see it: ``stance evaluate``
