@@ -18,7 +18,7 @@ that have at least ``--min-class`` units in the split's pool (rarer classes are
 not drawn, so their true share is 0), the class counts are multinomial, and the
 units of each class are drawn with replacement from the pool. Each draw's true
 shares are its own class counts. Scored: the mean absolute error over draws and
-the three classes of cc, pcc, acc and pacc; the share of (draw, class) cells
+the three classes of cc, pcc, acc, pacc and kdey; the share of (draw, class) cells
 whose true share is inside the 95% interval, and of draws with all three
 inside; how often each flag fires, and the error of the corrected estimate on
 the draws no flag marks.
@@ -28,6 +28,11 @@ to the split's own labelled sources, with ``prevalence.prior_rows`` pseudo-rows
 per class from all rows, as the product is meant to be run), ``pooled`` (every
 train out-of-fold row, ``sources: []``) and ``same_source_no_prior``
 (``prior_rows: 0``), to show what matching the labelled set to the texts does.
+
+Validation (run first, stored under ``validation``; ``--validation-only`` redoes just it): the same
+draws on the *train* out-of-fold rows alone (each split's sources, groups halved at random and held
+out in turn, the correction learnt from every other row), point estimates only. The correction
+method is chosen there, never on the test draws.
 
 Resumable: each (split, target, variant) is stored in
 ``reports/bench/prevalence.json`` as it finishes and skipped on the next run
