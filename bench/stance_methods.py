@@ -78,6 +78,9 @@ ROWS = {  # name -> (method, body, C, the other StanceClassifier parameters)
     "hybrid/MiniLM/tw=3/ew=0.35/C=0.3": ("hybrid", MINI, 0.3, {"target_weight": 3.0, "embedding_weight": 0.35}),
     "hybrid/mpnet/tw=2/ew=0.5/C=1": ("hybrid", MPNET, 1.0, {"target_weight": 2.0, "embedding_weight": 0.5}),
     "hybrid/MiniLM+mpnet/tw=2/ew=0.5/C=1": ("hybrid", [MINI, MPNET], 1.0, {"target_weight": 2.0, "embedding_weight": 0.5}),
+    # class_weight balanced (over all rows) instead of the default balanced-per-target
+    "hybrid/MiniLM/tw=2/ew=0.5/C=1/balanced": ("hybrid", MINI, 1.0, {"target_weight": 2.0, "embedding_weight": 0.5,
+                                                                    "class_weight": "balanced"}),
 }
 POOL_SOURCES = ("propaganda_diary", "kremlin", "president_of_ukraine")
 N_BOOT = 1000
