@@ -251,6 +251,7 @@ def cmd_split(args) -> int:
 
 
 def cmd_shares(args) -> int:
+    from ..stance.prevalence import DIAGNOSTIC
     from ..stance.shares import run_shares
 
     params = _setup(args)
@@ -267,7 +268,7 @@ def cmd_shares(args) -> int:
                                                     if v["chunks_without_value"] else "")
                     for k, v in s["groupings"].items())
     flags = ", ".join(f"{k} {v}" for k, v in s["flag_counts"].items()) or "none"
-    cond = ", ".join(f"{t} {c[params.prevalence.method]:.1f}" for t, c in s["condition"].items())
+    cond = ", ".join(f"{t} {c[DIAGNOSTIC[params.prevalence.method]]:.1f}" for t, c in s["condition"].items())
     src = ", ".join(params.prevalence.sources) or "all labelled sources"
     _say(f"stance shares: {per}; {s['group_targets']} group x target cells, {s['flagged']} flagged ({flags}); "
          f"{params.prevalence.method} correction from {src}, condition number {cond}"

@@ -92,6 +92,9 @@ from .labels import target_key
 
 METHODS = ("cc", "pcc", "acc", "pacc", "kdey")
 CORRECTED = ("acc", "pacc", "kdey")
+# the rate matrix whose condition number and unconstrained solution the flags read, per corrected method
+# (kdey has no matrix of its own: pacc's describes the same out-of-fold probabilities)
+DIAGNOSTIC = {"acc": "acc", "pacc": "pacc", "kdey": "pacc"}
 SOLVERS = ("simplex", "clip")
 FLAGS = ("few_units", "ill_conditioned", "class_unlabelled", "outside_simplex", "methods_disagree", "no_correction")
 # raised by :mod:`.shares`, which knows the texts: "seen_in_training" (the group holds texts the model was trained on)
@@ -473,19 +476,19 @@ class StancePrevalence(BaseEstimator):
             self.rates_[t], self.soft_rates_[t] = hard_r, soft_r
             self.class_counts_[t] = cells[0].sum(axis=(0, 2)).astype(int)
             self.source_class_counts_[t] = counts.astype(int)
-            cond_soft = float(np.linalg.cond(soft_r))
-            # kdey has no matrix of its own: its diagnostics are pacc's (the same out-of-fold probabilities)
-            self.condition_[t] = {"acc": float(np.linalg.cond(hard_r)), "pacc": cond_soft, "kdey": cond_soft}
+            self.condition_[t] = {"acc": float(np.linalg.cond(hard_r)), "pacc": float(np.linalg.cond(soft_r))}
             self.n_rows_[t], self.n_groups_[t] = int(st.sum()), n_g
             W = _multiplicities(rng, self.n_bootstrap, n_g)
             bh, bs, _ = rates(np.einsum("bg,kgij->kbij", W, cells), np.einsum("bg,kgij->kbij", W, soft))
             self.boot_rates_[t], self.boot_soft_rates_[t] = bh, bs
-            # kdey: the rows (and the corner pseudo-rows) and each class's weights on them, the same resamples
+            # kdey: the rows (and the corner pseudo-rows) and each class's weights on them; the bootstrap's,
+            # from the same resamples, only where kdey is the method (only its interval is drawn)
             use_prior = bool(chosen) and float(self.prior_rows) > 0
             self.kde_rows_[t] = np.vstack([Pt, np.eye(K)])
             self.kde_weights_[t] = kde_class_weights(yt, st, np.ones(len(yt)), float(self.prior_rows), use_prior)
-            self.boot_kde_weights_[t] = kde_class_weights(yt, st, W[:, gt], float(self.prior_rows),
-                                                          use_prior).astype(np.float32)
+            if self.method == "kdey":
+                self.boot_kde_weights_[t] = kde_class_weights(yt, st, W[:, gt], float(self.prior_rows),
+                                                              use_prior).astype(np.float32)
         return self
 
     def _target(self, target: str) -> str | None:
@@ -518,27 +521,28 @@ class StancePrevalence(BaseEstimator):
     # -- estimates ----------------------------------------------------------------------------------
     def estimate(self, proba, target: str) -> dict[str, np.ndarray]:
         """Point estimates for one group: ``cc``, ``pcc``, ``acc``, ``pacc``, ``kdey`` (each a (3,)
-        vector in CLASSES order) and ``acc_unconstrained``, ``pacc_unconstrained``
-        (``kdey_unconstrained`` is ``pacc``'s, the diagnostic its flags read); the corrected ones are
-        NaN when the target has no correction."""
+        vector in CLASSES order) and ``acc_unconstrained``, ``pacc_unconstrained``; the corrected
+        ones are NaN when the target has no correction."""
         P = _check_proba(proba)
+        t = self._target(target)
+        return self._estimates(P, t, None if t is None or not len(P) else self._kernel(P, t))
+
+    def _kernel(self, P: np.ndarray, t: str) -> np.ndarray:
+        return kernel_matrix(P, self.kde_rows_[t], self.bandwidth)
+
+    def _estimates(self, P: np.ndarray, t: str | None, kern: np.ndarray | None) -> dict[str, np.ndarray]:
         if len(P) == 0:
             raise InputError("an empty group has no prevalence")
         q = np.bincount(P.argmax(1), minlength=K) / len(P)
         qs = P.mean(0)
         out = {"cc": q, "pcc": qs}
-        t = self._target(target)
         for name, M, qq in (("acc", None if t is None else self.rates_[t], q),
                             ("pacc", None if t is None else self.soft_rates_[t], qs)):
             if M is None:
                 out[name] = out[f"{name}_unconstrained"] = np.full(K, np.nan)
             else:
                 out[name], out[f"{name}_unconstrained"] = self._correct(M, qq)
-        if t is None:
-            out["kdey"] = np.full(K, np.nan)
-        else:
-            out["kdey"] = self._kdey(kernel_matrix(P, self.kde_rows_[t], self.bandwidth), self.kde_weights_[t])
-        out["kdey_unconstrained"] = out["pacc_unconstrained"]
+        out["kdey"] = np.full(K, np.nan) if t is None else self._kdey(kern, self.kde_weights_[t])
         return out
 
     def shares(self, proba, target: str, clusters=None, seed: int | None = None) -> dict:
@@ -551,7 +555,9 @@ class StancePrevalence(BaseEstimator):
         whose unconstrained ``method`` estimate left the simplex).
         """
         P = _check_proba(proba)
-        est = self.estimate(P, target)
+        t = self._target(target)
+        kern = None if t is None or not len(P) else self._kernel(P, t)
+        est = self._estimates(P, t, kern)
         n = len(P)
         cl = np.arange(n) if clusters is None else _group_codes(clusters)
         if len(cl) != n:
@@ -575,7 +581,6 @@ class StancePrevalence(BaseEstimator):
         flags = set()
         if n_cl < self.min_units:
             flags.add("few_units")
-        t = self._target(target)
         out = {"estimates": est, "intervals": intervals, "n": n, "n_clusters": n_cl, "condition": np.nan,
                "p_outside": np.nan}
         if t is None:
@@ -588,18 +593,17 @@ class StancePrevalence(BaseEstimator):
             fixed, raw[name] = self._correct(Mb, qq)
             intervals[name] = interval(fixed)
         if self.method == "kdey":  # its interval costs a kernel density per replicate: only when it is the method
-            kern = kernel_matrix(P, self.kde_rows_[t], self.bandwidth)
             intervals["kdey"] = interval(self._kdey(kern, self.boot_kde_weights_[t], V[:, cl]))
         else:
             intervals["kdey"] = (np.full(K, np.nan), np.full(K, np.nan))
-        raw["kdey"] = raw["pacc"]
-        cond = self.condition_[t][self.method]
+        diag = DIAGNOSTIC[self.method]
+        cond = self.condition_[t][diag]
         out["condition"] = cond
         if not np.isfinite(cond) or cond > self.max_condition:
             flags.add("ill_conditioned")
         if (self.class_counts_[t] == 0).any():
             flags.add("class_unlabelled")
-        r = raw[self.method]
+        r = raw[diag]
         out["p_outside"] = float((r < -1e-9).any(axis=1).mean())
         if (np.percentile(r, hi_pct, axis=0) < -self.tolerance).any():
             flags.add("outside_simplex")

@@ -42,7 +42,7 @@ import pandas as pd
 from .. import schema
 from ..errors import InputError
 from . import CLASSES
-from .prevalence import METHODS, StancePrevalence
+from .prevalence import DIAGNOSTIC, METHODS, StancePrevalence
 
 RESERVED = {"chunk_id", "target", "stance", "p_favor", "p_against", "p_none", "text"}
 CV_COLUMNS = ("target", "stance", "p_favor", "p_against", "p_none")
@@ -195,13 +195,12 @@ def shares_table(est: StancePrevalence, units: pd.DataFrame, by: list[str], resa
             for i, c in enumerate(CLASSES):
                 rows.append({"by": col, "group": g, "label": label, "target": target, "stance": c, "n": r["n"],
                              "n_clusters": r["n_clusters"], "seen": seen, "cc": e["cc"][i], "cc_lo": iv["cc"][0][i],
-                             "cc_hi": iv["cc"][1][i], "pcc": e["pcc"][i], "acc": e["acc"][i], "pacc": e["pacc"][i],
-                             "kdey": e["kdey"][i],
+                             "cc_hi": iv["cc"][1][i], **{k: e[k][i] for k in METHODS if k != "cc"},
                              "method": m, "corrected": e[m][i], "lo": iv[m][0][i], "hi": iv[m][1][i],
-                             "unconstrained": e[f"{m}_unconstrained"][i], "condition": r["condition"],
+                             "unconstrained": e[f"{DIAGNOSTIC[m]}_unconstrained"][i], "condition": r["condition"],
                              "flags": ";".join(flags)})
     out = pd.DataFrame(rows, columns=COLUMNS)
-    for c in ("seen", "cc", "cc_lo", "cc_hi", "pcc", "acc", "pacc", "kdey", "corrected", "lo", "hi", "unconstrained"):
+    for c in ("seen", *METHODS, "cc_lo", "cc_hi", "corrected", "lo", "hi", "unconstrained"):
         out[c] = out[c].astype(float).round(6)
     out["condition"] = out["condition"].astype(float).round(3)
     return out, stats
