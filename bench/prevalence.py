@@ -148,13 +148,15 @@ def run_config(test: pd.DataFrame, cv: pd.DataFrame, target: str, params, args, 
 
 
 def validation(cv: pd.DataFrame, params, args, splits: dict[str, tuple], repeats: int = 3,
-               draws: int = 50) -> dict:
+               draws: int = 50, kde: dict | None = None) -> dict:
     """The same draws on the labelled *train* rows only, to choose a method without the test splits.
 
     For each split's labelled sources and target, the groups of those out-of-fold rows are halved
     at random (``repeats`` times, each half in turn held out): the correction is learnt from every
     other row (the held-out half removed, prior included) and ``draws`` subsets of ``args.size``
-    held-out units at Dirichlet mixes are estimated (point estimates: MAE only)."""
+    held-out units at Dirichlet mixes are estimated (point estimates: MAE only). ``kde`` overrides
+    the kernel's parameters (``bandwidth``, ``kde_space``) of every estimator."""
+    kde = kde or {}
     out = {}
     for k, (split, sources) in enumerate(splits.items()):
         for target in params.stance.targets:
@@ -167,8 +169,9 @@ def validation(cv: pd.DataFrame, params, args, splits: dict[str, tuple], repeats
                 half = np.isin(groups, rng.permutation(ug)[: len(ug) // 2])
                 for held in (half, ~half):
                     rest = cv.drop(index=lab.index[held])
-                    est = fit_correction(rest, params.prevalence, sources=tuple(sources), method="kdey")
-                    bare = fit_correction(rest, params.prevalence, sources=tuple(sources), method="kdey", prior_rows=0.0)
+                    est = fit_correction(rest, params.prevalence, sources=tuple(sources), method="kdey", **kde)
+                    bare = fit_correction(rest, params.prevalence, sources=tuple(sources), method="kdey",
+                                          prior_rows=0.0, **kde)
                     b = lab[held]
                     pool = {c: b.loc[b["stance"] == c, PCOLS].to_numpy(float) for c in CLASSES}
                     drawable = [i for i, c in enumerate(CLASSES) if len(pool[c]) >= args.min_class]
@@ -185,13 +188,34 @@ def validation(cv: pd.DataFrame, params, args, splits: dict[str, tuple], repeats
             if err["cc"]:
                 out[f"{split}/{target}"] = {m: round(float(np.mean(v)), 4) for m, v in err.items()} | {
                     "draws": len(err["cc"])}
-                print(f"validation {split}/{target}: {out[f'{split}/{target}']}", flush=True)
+                if not kde:
+                    print(f"validation {split}/{target}: {out[f'{split}/{target}']}", flush=True)
     mean = {m: float(np.mean([r[m] for r in out.values()])) for m in METHODS + NO_PRIOR}
     return {"configs": out, "mean_mae": {m: round(v, 4) for m, v in mean.items()},
             "ratio_to_cc": {m: round(v / mean["cc"], 3) for m, v in mean.items()},
             "protocol": f"train out-of-fold rows of each split's sources, groups halved at random ({repeats} "
                         f"repeats x 2 held-out halves), {draws} draws of {args.size} per held-out half; the "
                         "correction from all other rows (*_no_prior: prevalence.prior_rows 0)"}
+
+
+# the kernel grid of --kde-grid: each space with bandwidths around its scale (a log-ratio coordinate
+# spans about +-5 where a probability spans 0-1)
+KDE_GRID = [{"kde_space": "simplex", "bandwidth": b} for b in (0.05, 0.075, 0.1, 0.15, 0.2)] + [
+    {"kde_space": "logratio", "bandwidth": b} for b in (0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.8)]
+
+
+def kde_grid(cv: pd.DataFrame, params, args, splits: dict[str, tuple]) -> dict:
+    """The validation draws (train rows only) for every kernel of :data:`KDE_GRID`: the kernel of
+    ``prevalence.kde_space`` / ``bandwidth`` is chosen here, by the lowest mean KDEy error relative to CC."""
+    rows = []
+    for kde in KDE_GRID:
+        v = validation(cv, params, args, splits, kde=kde)
+        rows.append({**kde, "kdey": v["ratio_to_cc"]["kdey"], "kdey_no_prior": v["ratio_to_cc"]["kdey_no_prior"],
+                     "per_config": {k: round(c["kdey"] / c["cc"], 3) for k, c in v["configs"].items()}})
+        print(f"kde grid {kde}: KDEy / CC {rows[-1]['kdey']} (no prior {rows[-1]['kdey_no_prior']})", flush=True)
+    best = min(rows, key=lambda r: r["kdey"])
+    return {"rows": rows, "best": {k: best[k] for k in ("kde_space", "bandwidth", "kdey")},
+            "protocol": "the validation draws (train out-of-fold rows only) per kernel; ratio = mean KDEy MAE / CC MAE"}
 
 
 def load_inputs(params) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -233,6 +257,9 @@ def main(argv=None) -> int:
     ap.add_argument("--table", action="store_true", help="print the stored results and stop")
     ap.add_argument("--validation-only", action="store_true",
                     help="redo only the validation draws on the train rows (which choose the method), keep the rest")
+    ap.add_argument("--kde-grid", action="store_true",
+                    help="run the validation draws for every kernel (space x bandwidth) of KDE_GRID, which choose "
+                         "prevalence.kde_space and bandwidth; stored under kde_grid, kept by later runs")
     args = ap.parse_args(argv)
     res = load_results(NAME)
     if args.table:
@@ -248,6 +275,11 @@ def main(argv=None) -> int:
                                for k, v in params.prevalence.__dict__.items()}}
     splits = [s for s in read_named_splits(params.stance.test_split)]
     split_sources = {s: tuple(sorted(set(test.loc[test["split"] == s, "source"]))) for s in splits}
+    if args.kde_grid:
+        res["kde_grid"] = kde_grid(cv, params, args, split_sources) | {"machine": machine(), "inputs": inputs}
+        save_results(NAME, res)
+        print("kde grid best:", res["kde_grid"]["best"])
+        return 0
     if args.validation_only:
         if res.get("inputs") != inputs or res.get("settings") != settings:
             raise SystemExit(f"{NAME}: stored results are for other inputs or settings; run without --validation-only")
@@ -256,7 +288,8 @@ def main(argv=None) -> int:
         print("validation (train rows only), mean MAE / CC:", res["validation"]["ratio_to_cc"])
         return 0
     if args.force or res.get("inputs") != inputs or res.get("settings") != settings:
-        res = {"configs": {}}
+        grid = res.get("kde_grid")  # kept while it is of the same predictions
+        res = {"configs": {}, **({"kde_grid": grid} if grid and grid.get("inputs") == inputs else {})}
     res.update({"bench": "prevalence", "done": False, "inputs": inputs, "settings": settings,
                 "machine": {**machine(), **cpu_info(), "platform": platform.platform()},
                 "note": "timings measured on a shared 2-core machine while other jobs ran; only the errors and "

@@ -291,7 +291,8 @@ class PrevalenceParams:
     tolerance: float = 0.02
     sources: tuple = ("seed",)
     prior_rows: float = 10.0
-    bandwidth: float = 0.1
+    bandwidth: float = 0.25
+    kde_space: str = "logratio"
     resample: str = "article"
     by: tuple = ("all", "topic", "source", "period")
     random_state: int = 42
@@ -306,7 +307,9 @@ class PrevalenceParams:
         _check(self.method in ("acc", "pacc", "kdey"), "prevalence.method",
                f"must be acc, pacc or kdey, got {self.method!r}")
         _check(isinstance(self.bandwidth, (int, float)) and not isinstance(self.bandwidth, bool)
-               and 0 < self.bandwidth <= 1, "prevalence.bandwidth", f"must be in (0, 1], got {self.bandwidth!r}")
+               and 0 < self.bandwidth <= 10, "prevalence.bandwidth", f"must be in (0, 10], got {self.bandwidth!r}")
+        _check(self.kde_space in ("logratio", "simplex"), "prevalence.kde_space",
+               f"must be logratio or simplex, got {self.kde_space!r}")
         _check(self.solver in ("simplex", "clip"), "prevalence.solver",
                f"must be simplex or clip, got {self.solver!r}")
         _check(isinstance(self.n_bootstrap, int) and self.n_bootstrap >= 100, "prevalence.n_bootstrap",

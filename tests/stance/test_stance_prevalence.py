@@ -229,7 +229,7 @@ def test_kdey_is_the_maximum_likelihood_mixture_quapy_computes():
     rng = np.random.default_rng(5)
     labels, P = shaped_rows(rng, (150, 150, 300))
     _, G = shaped_rows(rng, (30, 120, 50))
-    ours = StancePrevalence(n_bootstrap=100, sources=(), method="kdey", bandwidth=0.1).fit(
+    ours = StancePrevalence(n_bootstrap=100, sources=(), method="kdey", bandwidth=0.1, kde_space="simplex").fit(
         labels, P, ["Russia"] * len(labels)).estimate(G, "Russia")["kdey"]
     clf = LogisticRegression()
     clf.classes_ = np.array(CLASSES)  # QuaPy reads the classes off an already trained classifier
@@ -247,6 +247,57 @@ def test_kdey_recovers_a_known_prevalence_that_cc_gets_wrong():
     true = np.array([0.1, 0.5, 0.4])
     assert np.abs(e["kdey"] - true).max() < 0.04
     assert np.abs(e["cc"] - true).max() > 0.1
+
+
+def test_kdey_in_either_space_recovers_a_known_prevalence_of_confident_predictions():
+    # FAVOR's rows are confident (p near 0.95), crowded into their corner of the simplex
+    rng = np.random.default_rng(11)
+    alphas = ([40.0, 1.0, 1.0], [1.0, 12.0, 4.0], [1.0, 4.0, 12.0])
+
+    def rows(counts):
+        P = np.concatenate([rng.dirichlet(alphas[j], size=n) for j, n in enumerate(counts)])
+        return np.array(CLASSES)[np.repeat(np.arange(3), counts)], P
+
+    labels, P = rows((300, 300, 300))
+    _, G = rows((200, 900, 900))
+    true = np.array([0.1, 0.45, 0.45])
+    for space, bw in (("simplex", 0.1), ("logratio", 0.25)):
+        est = StancePrevalence(n_bootstrap=100, sources=(), method="kdey", kde_space=space, bandwidth=bw)
+        e = est.fit(labels, P, ["Russia"] * len(labels)).estimate(G, "Russia")["kdey"]
+        assert np.abs(e - true).max() < 0.05, space
+
+
+def test_the_log_ratio_points_are_centred_and_order_like_the_probabilities():
+    from topicstance.stance.prevalence import kde_points
+
+    P = np.array([[0.98, 0.01, 0.01], [0.5, 0.3, 0.2], [0.0, 0.0, 1.0]])
+    Z = kde_points(P, "logratio")
+    assert np.allclose(Z.sum(axis=1), 0) and np.isfinite(Z).all()
+    assert (np.argsort(Z, axis=1)[:, -1] == P.argmax(1)).all()
+    assert np.array_equal(kde_points(P, "simplex"), P)
+
+
+def test_a_correction_saved_before_kde_space_existed_loads_in_the_simplex(tmp_path):
+    rng = np.random.default_rng(12)
+    labels, P = shaped_rows(rng, (100, 100, 100))
+    est = StancePrevalence(n_bootstrap=100, sources=(), method="kdey", kde_space="simplex", bandwidth=0.1).fit(
+        labels, P, ["Russia"] * len(labels))
+    est.save(tmp_path / "corr")
+    f = tmp_path / "corr" / "correction.json"
+    doc = json.loads(f.read_text())
+    del doc["params"]["kde_space"]
+    f.write_text(json.dumps(doc))
+    back = StancePrevalence.load(tmp_path / "corr")
+    assert back.kde_space == "simplex"
+    assert np.allclose(back.estimate(P[:50], "Russia")["kdey"], est.estimate(P[:50], "Russia")["kdey"])
+
+
+def test_an_unknown_kde_space_is_refused_naming_the_parameter():
+    from topicstance.errors import ParamsError
+
+    labels, P = exact_rows((100, 100, 100))
+    with pytest.raises(ParamsError, match="prevalence.kde_space"):
+        StancePrevalence(kde_space="euclid", sources=()).fit(labels, P, ["Russia"] * len(labels))
 
 
 def test_the_mixture_maximum_on_an_edge_is_found_exactly():

@@ -18,8 +18,9 @@ over-counted. :class:`StancePrevalence` estimates the shares five ways, per targ
     distribution matching by kernel density estimation, maximum likelihood
     (KDEy-ML, Moreo, González and del Coz, Machine Learning 2024): each true stance's
     out-of-fold probability vectors, smoothed by a Gaussian kernel of width
-    ``bandwidth`` in the probability simplex, give that stance's density of
-    predictions; the group's shares are the mixture weights of those densities
+    ``bandwidth``, give that stance's density of predictions (``kde_space``: in
+    centred log-ratio coordinates, :func:`kde_points`, or in the probability
+    simplex itself as in the paper); the group's shares are the mixture weights of those densities
     that make the group's own probability vectors most likely (the likelihood is
     concave in them: :func:`mixture_weights` finds its maximum exactly). It reads
     the whole shape of each stance's predictions, not only their means.
@@ -96,6 +97,8 @@ CORRECTED = ("acc", "pacc", "kdey")
 # (kdey has no matrix of its own: pacc's describes the same out-of-fold probabilities)
 DIAGNOSTIC = {"acc": "acc", "pacc": "pacc", "kdey": "pacc"}
 SOLVERS = ("simplex", "clip")
+KDE_SPACES = ("logratio", "simplex")
+LOGRATIO_EPS = 1e-3  # added to every probability before its logarithm: a (near-)zero probability stays finite
 FLAGS = ("few_units", "ill_conditioned", "class_unlabelled", "outside_simplex", "methods_disagree", "no_correction")
 # raised by :mod:`.shares`, which knows the texts: "seen_in_training" (the group holds texts the model was trained on)
 FORMAT = "topicstance-stance-prevalence"
@@ -220,6 +223,18 @@ def kde_class_weights(y: np.ndarray, chosen: np.ndarray, row_weights: np.ndarray
     num = num / np.where(den > 0, den, 1.0)
     corners = empty[..., None, :] * np.eye(K)  # (..., K, K)
     return np.concatenate([num, corners], axis=-2)
+
+
+def kde_points(P: np.ndarray, space: str) -> np.ndarray:
+    """The points the kernel densities live on: the probability vectors themselves (``simplex``), or
+    their centred log-ratios (``logratio``: log(p + eps) minus its mean over the classes), the
+    simplex's own (Aitchison) geometry, in which the confident predictions crowded into a corner
+    of the simplex are spread out by how confident they are."""
+    P = np.asarray(P, dtype=float)
+    if space == "simplex":
+        return P
+    L = np.log(P + LOGRATIO_EPS)
+    return L - L.mean(axis=1, keepdims=True)
 
 
 def kernel_matrix(P: np.ndarray, rows: np.ndarray, bandwidth: float) -> np.ndarray:
@@ -367,9 +382,10 @@ class StancePrevalence(BaseEstimator):
     def __init__(self, method: str = _P.method, solver: str = _P.solver, n_bootstrap: int = _P.n_bootstrap,
                  level: float = _P.level, min_units: int = _P.min_units, max_condition: float = _P.max_condition,
                  tolerance: float = _P.tolerance, sources: tuple = _P.sources, prior_rows: float = _P.prior_rows,
-                 bandwidth: float = _P.bandwidth, random_state: int = _P.random_state):
+                 bandwidth: float = _P.bandwidth, kde_space: str = _P.kde_space, random_state: int = _P.random_state):
         self.method = method
         self.bandwidth = bandwidth
+        self.kde_space = kde_space
         self.sources = sources
         self.prior_rows = prior_rows
         self.solver = solver
@@ -383,8 +399,10 @@ class StancePrevalence(BaseEstimator):
     def _check_params(self) -> None:
         if self.method not in CORRECTED:
             raise ParamsError(f"parameter prevalence.method: must be acc, pacc or kdey, got {self.method!r}")
-        if not (isinstance(self.bandwidth, (int, float)) and 0 < self.bandwidth <= 1):
-            raise ParamsError(f"parameter prevalence.bandwidth: must be in (0, 1], got {self.bandwidth!r}")
+        if not (isinstance(self.bandwidth, (int, float)) and 0 < self.bandwidth <= 10):
+            raise ParamsError(f"parameter prevalence.bandwidth: must be in (0, 10], got {self.bandwidth!r}")
+        if self.kde_space not in KDE_SPACES:
+            raise ParamsError(f"parameter prevalence.kde_space: must be logratio or simplex, got {self.kde_space!r}")
         if self.solver not in SOLVERS:
             raise ParamsError(f"parameter prevalence.solver: must be simplex or clip, got {self.solver!r}")
         if not (isinstance(self.n_bootstrap, int) and self.n_bootstrap >= 100):
@@ -484,7 +502,7 @@ class StancePrevalence(BaseEstimator):
             # kdey: the rows (and the corner pseudo-rows) and each class's weights on them; the bootstrap's,
             # from the same resamples, only where kdey is the method (only its interval is drawn)
             use_prior = bool(chosen) and float(self.prior_rows) > 0
-            self.kde_rows_[t] = np.vstack([Pt, np.eye(K)])
+            self.kde_rows_[t] = kde_points(np.vstack([Pt, np.eye(K)]), self.kde_space)
             self.kde_weights_[t] = kde_class_weights(yt, st, np.ones(len(yt)), float(self.prior_rows), use_prior)
             if self.method == "kdey":
                 self.boot_kde_weights_[t] = kde_class_weights(yt, st, W[:, gt], float(self.prior_rows),
@@ -528,7 +546,7 @@ class StancePrevalence(BaseEstimator):
         return self._estimates(P, t, None if t is None or not len(P) else self._kernel(P, t))
 
     def _kernel(self, P: np.ndarray, t: str) -> np.ndarray:
-        return kernel_matrix(P, self.kde_rows_[t], self.bandwidth)
+        return kernel_matrix(kde_points(P, self.kde_space), self.kde_rows_[t], self.bandwidth)
 
     def _estimates(self, P: np.ndarray, t: str | None, kern: np.ndarray | None) -> dict[str, np.ndarray]:
         if len(P) == 0:
@@ -680,7 +698,8 @@ class StancePrevalence(BaseEstimator):
                 arrays[name[:-4]] = np.load(d / name, allow_pickle=False)
             except (OSError, ValueError) as exc:
                 raise ModelFileError(f"{d / name}: unreadable array ({exc})") from None
-        est = cls(**{**doc["params"], **overrides})
+        # a correction saved before kde_space existed had its densities in the simplex
+        est = cls(**{"kde_space": "simplex", **doc["params"], **overrides})
         names = doc["targets"]
         sources = np.array(doc["sources"], dtype=object)[arrays["source_codes"]]
         est.fit(np.array(CLASSES)[arrays["labels"]], arrays["proba"],

@@ -51,7 +51,8 @@ COLUMNS = ["by", "group", "label", "target", "stance", "n", "n_clusters", "seen"
 
 
 def estimator_from_params(p, **kw) -> StancePrevalence:
-    kw = {"method": p.method, "sources": tuple(p.sources), "prior_rows": p.prior_rows, "bandwidth": p.bandwidth, **kw}
+    kw = {"method": p.method, "sources": tuple(p.sources), "prior_rows": p.prior_rows, "bandwidth": p.bandwidth,
+          "kde_space": p.kde_space, **kw}
     return StancePrevalence(solver=p.solver, n_bootstrap=p.n_bootstrap, level=p.level,
                             min_units=p.min_units, max_condition=p.max_condition, tolerance=p.tolerance,
                             random_state=p.random_state, **kw)
