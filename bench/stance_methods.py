@@ -82,6 +82,11 @@ ROWS = {  # name -> (method, body, C, the other StanceClassifier parameters)
     "hybrid/MiniLM/tw=2/ew=0.5/C=1/balanced": ("hybrid", MINI, 1.0, {"target_weight": 2.0, "embedding_weight": 0.5,
                                                                     "class_weight": "balanced"}),
 }
+# every row above was measured before stance.hashtags existed: its encoder read the hashtags as written
+ROWS = {name: (m, body, C, {**extra, "hashtags": "keep"}) for name, (m, body, C, extra) in ROWS.items()}
+# stance.hashtags split: the encoder reads hashtags written out as words (the n-grams keep them)
+ROWS["hybrid/MiniLM/tw=2/ew=0.5/C=1/hashtags=split"] = ("hybrid", MINI, 1.0, {
+    "target_weight": 2.0, "embedding_weight": 0.5, "hashtags": "split"})
 POOL_SOURCES = ("propaganda_diary", "kremlin", "president_of_ukraine")
 N_BOOT = 1000
 

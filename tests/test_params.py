@@ -39,6 +39,7 @@ def test_unknown_section_is_rejected(tmp_path):
     ("topics:\n  min_cluster_size: 1\n", "topics.min_cluster_size"),
     ("stance:\n  target_weight: 0\n", "stance.target_weight"),
     ("stance:\n  embedding_weight: -1\n", "stance.embedding_weight"),
+    ("stance:\n  hashtags: remove\n", "stance.hashtags"),
 ])
 def test_out_of_range_values_name_the_parameter(tmp_path, text, name):
     p = tmp_path / "params.yaml"
@@ -124,3 +125,20 @@ def test_one_list_of_stance_methods():
     train = train._subparsers._group_actions[0].choices["train"]
     method = next(a for a in train._actions if a.dest == "method")
     assert tuple(method.choices) == METHODS
+
+
+def test_the_stance_train_stage_lists_every_parameter_the_classifier_is_built_from(root):
+    """dvc repro retrains when any stance or embed value that from_params hands the classifier changes."""
+    from topicstance.params import EmbedParams, StanceParams
+    from topicstance.stance.classifier import StanceClassifier
+
+    stage = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]["stance_train"]
+    listed = {p for p in stage["params"] if isinstance(p, str)}
+    used = set(StanceClassifier.from_params(StanceParams(), EmbedParams()).get_params())
+    # not in the stage on purpose: how fast vectors are made, where they are cached, logging
+    runtime = {"batch_size", "cache_dir", "verbose"}
+    want = {f"stance.{n}" for n in used if hasattr(StanceParams(), n)} | {
+        f"embed.{n}" for n in used if hasattr(EmbedParams(), n) and not hasattr(StanceParams(), n)}
+    missing = {w for w in want if w.split(".", 1)[1] not in runtime and w not in listed
+               and w.split(".", 1)[0] not in listed}
+    assert used >= {"target_weight", "embedding_weight", "hashtags"} and not missing, sorted(missing)

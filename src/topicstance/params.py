@@ -16,7 +16,7 @@ from typing import Any, Union
 import yaml
 
 from .errors import ParamsError
-from .stance import ARTICLE_RULES, CLASS_WEIGHTS, METHODS
+from .stance import ARTICLE_RULES, CLASS_WEIGHTS, HASHTAG_MODES, METHODS
 
 
 def _check(cond: bool, name: str, msg: str) -> None:
@@ -226,6 +226,7 @@ class StanceParams:
     setfit_batch_size: int = 16
     article_rule: str = "max-evidence"
     mask_targets: bool = False
+    hashtags: str = "split"
     aliases: dict = field(default_factory=lambda: {
         "Russia": ["Russian", "Russian Federation", "Moscow", "Kremlin", "Putin", "Lavrov", "Peskov", "Shoigu"],
         "Ukraine": ["Ukrainian", "Kyiv", "Kiev", "Zelensky", "Zelenskyy", "Zelenskiy", "Kuleba"]})
@@ -238,6 +239,7 @@ class StanceParams:
             "must map each target to a list of non-empty words, e.g. {Russia: [Moscow, Kremlin]}")
         object.__setattr__(self, "aliases", {str(k): [str(w) for w in v] for k, v in self.aliases.items()})
         _check(isinstance(self.mask_targets, bool), "stance.mask_targets", f"must be true or false, got {self.mask_targets!r}")
+        _check(self.hashtags in HASHTAG_MODES, "stance.hashtags", f"must be {_or(HASHTAG_MODES)}, got {self.hashtags!r}")
         object.__setattr__(self, "learning_curve_k", tuple(self.learning_curve_k))
         _check(isinstance(self.model, str) and self.model.strip() or isinstance(self.model, (list, tuple))
                and len(self.model) > 0 and all(isinstance(m, str) and m.strip() for m in self.model),

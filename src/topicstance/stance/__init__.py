@@ -6,6 +6,7 @@ Modules, one job each:
 * :mod:`.split`      the frozen, stratified test split (``seeds/labels/test_split.txt``)
 * :mod:`.ngrams`     word and character tf-idf features, saved as JSON + arrays
 * :mod:`.targets`    target-aware feature blocks (shared + one block per seen target)
+* :mod:`.hashtags`   hashtags written out as words for the sentence encoder
 * :mod:`.head`       the class-weighted multinomial logistic-regression head
 * :mod:`.finetune`   SetFit contrastive fine-tuning of the sentence-transformer body
 * :mod:`.classifier` :class:`StanceClassifier`, the scikit-learn style estimator
@@ -27,8 +28,9 @@ CLASSES = ("FAVOR", "AGAINST", "NONE")  # the column order of every probability 
 METHODS = ("tfidf", "embedding-lr", "hybrid", "hybrid-pair", "setfit", "ensemble")
 CLASS_WEIGHTS = ("balanced", "balanced-per-target", "none")
 ARTICLE_RULES = ("max-evidence", "mean")
+HASHTAG_MODES = ("split", "keep")  # stance.hashtags: what the sentence encoder reads (see .hashtags)
 
-__all__ = ["CLASSES", "METHODS", "CLASS_WEIGHTS", "ARTICLE_RULES", "StanceClassifier"]
+__all__ = ["CLASSES", "METHODS", "CLASS_WEIGHTS", "ARTICLE_RULES", "HASHTAG_MODES", "StanceClassifier"]
 
 
 def __getattr__(name: str):

@@ -34,6 +34,10 @@ With ``mask_targets`` (off by default) every text is first rewritten relative to
 target and its ``aliases`` become TARGET, other targets' become OTHER), so what
 is learnt about one target carries over to the others.
 
+With ``hashtags="split"`` (the default) the sentence encoder reads hashtags
+written out as words (``#WakeUpAmerica`` -> ``Wake Up America``, :mod:`.hashtags`);
+the n-grams keep the text as written.
+
 Class weighting: ``balanced`` reweights each class by n / (3 * n_class) over
 all rows; ``balanced-per-target`` does it within each target, so a stance that
 is rare toward one target (AGAINST Ukraine in Western news) weighs as much as
@@ -52,7 +56,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..errors import InputError, ModelFileError, ParamsError
 from ..params import EmbedParams, StanceParams, check_block_weights
-from . import CLASS_WEIGHTS, CLASSES, METHODS
+from . import CLASS_WEIGHTS, CLASSES, HASHTAG_MODES, METHODS
+from .hashtags import encoder_texts
 from .head import LinearHead
 from .labels import unit_id
 from .ngrams import NgramFeatures
@@ -118,7 +123,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                  cache_dir: str | None = _E.cache_dir, setfit_max_steps: int = _S.setfit_max_steps,
                  setfit_batch_size: int = _S.setfit_batch_size, random_state: int = _S.random_state,
                  mask_targets: bool = _S.mask_targets, aliases: dict | None = None, verbose: bool = False,
-                 device: str = _E.device):
+                 device: str = _E.device, hashtags: str = _S.hashtags):
         self.method = method
         self.C = C
         self.class_weight = class_weight
@@ -135,6 +140,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.aliases = aliases
         self.verbose = verbose
         self.device = device
+        self.hashtags = hashtags
 
     @classmethod
     def from_params(cls, stance, embed, method: str | None = None, **kw) -> "StanceClassifier":
@@ -143,7 +149,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                    model=stance.model, precision=embed.precision, batch_size=embed.batch_size,
                    cache_dir=embed.cache_dir, setfit_max_steps=stance.setfit_max_steps,
                    setfit_batch_size=stance.setfit_batch_size, random_state=stance.random_state,
-                   mask_targets=stance.mask_targets, aliases=dict(stance.aliases), device=embed.device, **kw)
+                   mask_targets=stance.mask_targets, aliases=dict(stance.aliases), device=embed.device,
+                   hashtags=stance.hashtags, **kw)
 
     # -- helpers ------------------------------------------------------------
     def _log(self, msg: str) -> None:
@@ -154,6 +161,9 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             raise ParamsError(f"parameter stance.method: must be one of {', '.join(METHODS)}, got {self.method!r}")
         if not (self.C == "auto" or (isinstance(self.C, (int, float)) and self.C > 0)):
             raise ParamsError(f"parameter stance.C: must be 'auto' or > 0, got {self.C!r}")
+        if self.hashtags not in HASHTAG_MODES:
+            raise ParamsError(f"parameter stance.hashtags: must be one of {', '.join(HASHTAG_MODES)}, "
+                              f"got {self.hashtags!r}")
         if self.class_weight not in CLASS_WEIGHTS:
             raise ParamsError(f"parameter stance.class_weight: must be {', '.join(CLASS_WEIGHTS)}, "
                               f"got {self.class_weight!r}")
@@ -229,12 +239,20 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         masker = getattr(self, "masker_", None)
         return masker.transform(texts, targets) if masker is not None else list(texts)
 
+    def encoder_texts(self, ftexts: list[str]) -> list[str]:
+        """What the sentence encoder reads of the feature texts: hashtags written out as words
+        under ``hashtags="split"`` (:mod:`.hashtags`); the n-grams keep ``ftexts`` as written."""
+        return encoder_texts(ftexts, self.hashtags)
+
     def _features(self, texts, targets, embeddings=None) -> dict:
-        """Features of ``texts``; ``embeddings`` (of the unmasked texts) are used where masking changed nothing."""
+        """Features of ``texts``; ``embeddings`` (vectors of ``texts`` as given) are used for every row
+        whose encoder text is the text itself (no target masked, no hashtag rewritten); the others
+        are encoded."""
         ftexts = self.feature_texts(texts, targets)
         feats = {}
         if self.uses_features("ngrams"):
             feats["ngrams"] = self.ngrams_.transform(ftexts)
+        ftexts = self.encoder_texts(ftexts)
         if self.uses_features("frozen"):
             if embeddings is not None:
                 embeddings = np.asarray(embeddings, dtype=np.float32)
@@ -330,7 +348,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
             self._log(f"setfit: fine-tuning the body for {self.setfit_max_steps} steps")
             t1 = time.perf_counter()
-            self.body_ = finetune_body(ftexts, [f"{t}|{y}" for t, y in zip(targets, labels)],
+            self.body_ = finetune_body(self.encoder_texts(ftexts), [f"{t}|{y}" for t, y in zip(targets, labels)],
                                        str(resolve_model_path(self.models[0])), max_steps=self.setfit_max_steps,
                                        batch_size=self.setfit_batch_size, seed=self.random_state)
             self.finetune_seconds_ = time.perf_counter() - t1
@@ -429,6 +447,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         params.setdefault("aliases", None)
         params.setdefault("target_weight", 1.0)  # saved before the weights existed: trained with 1 and 1
         params.setdefault("embedding_weight", 1.0)
+        params.setdefault("hashtags", "keep")  # saved before stance.hashtags existed: encoded the tags as written
         if cache_dir is not ...:
             params["cache_dir"] = cache_dir
         if precision is not None:
