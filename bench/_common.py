@@ -149,16 +149,23 @@ def matmul_probe() -> dict:
 
 def cpu_info() -> dict:
     out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    model = next((ln.split(":", 1)[1].strip() for ln in out.splitlines() if ln.startswith("Model name")), "")
+    fields = {k.strip(): v.strip() for k, _, v in (ln.partition(":") for ln in out.splitlines())}
     flags = Path("/proc/cpuinfo").read_text().split("flags", 2)[1].split("\n", 1)[0].split()
     keep = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16", "amx_tile", "amx_int8")
-    return {"lscpu_model_name": model, "flags": {f: f in flags for f in keep}}
+    return {"lscpu_model_name": fields.get("Model name", ""), "cpu_family": fields.get("CPU family", ""),
+            "cpu_model": fields.get("Model", ""), "flags": {f: f in flags for f in keep}}
 
 
 def cpu_key(info: dict) -> str:
+    """``<lscpu model name> (family F, model M) | <bf16 units>``. Under a hypervisor the model name is
+    often only "AMD EPYC" or "Intel(R) Xeon(R) Processor", so the family and model numbers (the
+    microarchitecture) are part of the key: two hosts that print the same name can differ in their
+    bf16 units' speed (bench/embed.py's matmul probe). Entries stored before the numbers were
+    recorded keep their old keys and are never written over by a run of the new kind."""
     f = info["flags"]
     kind = "amx" if f["amx_bf16"] else ("avx512_bf16" if f["avx512_bf16"] else "no-bf16")
-    return f"{info['lscpu_model_name']} | {kind}"
+    arch = f" (family {info['cpu_family']}, model {info['cpu_model']})" if info.get("cpu_family") else ""
+    return f"{info['lscpu_model_name']}{arch} | {kind}"
 
 
 def per_cpu_results(name: str, force: bool) -> tuple[dict, str, dict] | None:
